@@ -1,0 +1,5 @@
+export type { Canonical } from './canonical.js'
+export { Errors, type ErrorCode, type ErrorDef, type ErrorKey } from './codes.js'
+export { InferdError, toInferdError } from './inferd-error.js'
+export { httpStatusOf } from './http-status.js'
+export { grpcStatusOf } from './grpc-status.js'
