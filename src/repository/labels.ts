@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises'
+import { isAbsolute, relative, resolve } from 'node:path'
+import { Errors } from '../errors/codes.js'
+import { InferdError } from '../errors/inferd-error.js'
+import type { ResolvedModelOutput } from './resolved-model-config.js'
+
+/** Class labels per output name, for outputs whose config names a `label_filename`. */
+export type OutputLabels = ReadonlyMap<string, readonly string[]>
+
+/**
+ * Reads the label file of every output that names one. A label file holds one label a line (as
+ * Triton's); a trailing newline does not make an extra label. Paths are relative to the model
+ * folder and may not leave it: a config must not be able to read arbitrary files.
+ *
+ * @param modelDir - the model's folder (`<repository>/<model>`)
+ * @throws InferdError MODEL_CONFIG_INVALID when a file is outside the folder or cannot be read
+ */
+export async function readOutputLabels (modelName: string, modelDir: string, outputs: readonly ResolvedModelOutput[]): Promise<OutputLabels> {
+  const labels = new Map<string, readonly string[]>()
+  for (const output of outputs) {
+    if (output.label_filename === undefined) continue
+    const path = resolve(modelDir, output.label_filename)
+    const rel = relative(modelDir, path)
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new InferdError(Errors.MODEL_CONFIG_INVALID, [modelName, `output '${output.name}' label_filename: '${output.label_filename}' is outside the model folder`])
+    }
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message
+      throw new InferdError(Errors.MODEL_CONFIG_INVALID, [modelName, `output '${output.name}' label_filename: '${output.label_filename}' ${why}`], { cause: err })
+    }
+    labels.set(output.name, splitLabels(text))
+  }
+  return labels
+}
+
+/** One label a line; CRLF tolerated; the empty line after a final newline is not a label. */
+export function splitLabels (text: string): string[] {
+  const lines = text.split(/\r?\n/)
+  if (lines.at(-1) === '') lines.pop()
+  return lines
+}
