@@ -34,7 +34,7 @@ export class InferdError extends Error {
   /** The HTTP status this definition overrides the canonical mapping with, if any. */
   get httpOverride (): number | undefined { return this.#http }
 
-  static [Symbol.hasInstance] (value: unknown): boolean {
+  static override [Symbol.hasInstance] (value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
   }
 

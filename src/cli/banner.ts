@@ -1,0 +1,43 @@
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { InferdServer } from '../server.js'
+import { VERSION } from '../version.js'
+
+/** File a model folder may hold: an OIP request body the banner offers as a ready-to-paste curl. */
+export const EXAMPLE_REQUEST_FILENAME = 'example.json'
+
+/**
+ * The human summary printed once the server is ready (stderr, so stdout stays pure JSON logs):
+ * the URL, each model's state, and a curl for the first ready model that ships an example request.
+ */
+export function printBanner (server: InferdServer): void {
+  const lines = [`inferd ${VERSION} ready on ${server.httpUrl}`]
+  const models = server.repository.list()
+  for (const m of models) {
+    lines.push(`  ${m.name} v${m.version}  ${m.state}${m.reason ? `  (${m.reason})` : ''}`)
+  }
+  if (models.length === 0) lines.push('  (no models found in the repository)')
+  const example = findExample(server, models.filter((m) => m.state === 'READY').map((m) => m.name))
+  if (example !== undefined) {
+    lines.push('', 'Try it:', `  curl -s ${server.httpUrl}/v2/models/${example.model}/infer \\`,
+      `    -H 'content-type: application/json' -d '${example.body}'`)
+  }
+  lines.push(`  curl -s ${server.httpUrl}/v2/models/${models[0]?.name ?? '<model>'}`, '')
+  process.stderr.write(lines.join('\n') + '\n')
+}
+
+function findExample (server: InferdServer, ready: readonly string[]): { model: string; body: string } | undefined {
+  const root = server.config.modelRepository
+  if (!isDir(root)) return undefined
+  for (const model of ready) {
+    try {
+      const body = JSON.stringify(JSON.parse(readFileSync(join(root, model, EXAMPLE_REQUEST_FILENAME), 'utf8')))
+      return { model, body }
+    } catch { /* no example for this model */ }
+  }
+  return undefined
+}
+
+function isDir (path: string): boolean {
+  try { return statSync(path).isDirectory() } catch { return false }
+}

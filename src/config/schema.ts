@@ -1,0 +1,31 @@
+import { type Static, Type } from '@sinclair/typebox'
+
+/**
+ * The server's configuration: one closed schema (unknown keys are errors), from which the TS type
+ * is derived, so code and schema cannot drift. Names follow Triton's flags where Triton has one
+ * (`--model-repository` → `modelRepository`). Defaults live in defaults.ts.
+ */
+export const ServerConfigSchema = Type.Object({
+  /** A model repository folder, or a single model file. */
+  modelRepository: Type.String({ minLength: 1 }),
+  /** Interface to listen on. Loopback by default: exposing a server is a deliberate act. */
+  host: Type.String({ minLength: 1 }),
+  /** HTTP/REST port; 0 picks a free one (logged). */
+  httpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** gRPC port; 0 picks a free one. */
+  grpcPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** Triton's model control modes: none (load at start), poll (watch the repository), explicit (API). */
+  modelControlMode: Type.Union([Type.Literal('none'), Type.Literal('poll'), Type.Literal('explicit')]),
+  /** Server ready only when every model is ready (Triton --strict-readiness). */
+  strictReadiness: Type.Boolean(),
+  /** max_batch_size given to models whose config sets none but whose tensors have a variable first dimension. */
+  defaultMaxBatchSize: Type.Integer({ minimum: 0 }),
+  /** Largest accepted HTTP request body, bytes. */
+  maxRequestBytes: Type.Integer({ minimum: 1024 }),
+  /** pino level. */
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  /** Milliseconds close() waits for in-flight requests before it fails them. */
+  shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
+}, { additionalProperties: false })
+
+export type ServerConfig = Static<typeof ServerConfigSchema>

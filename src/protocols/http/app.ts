@@ -1,0 +1,36 @@
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import type { HttpContext } from './context.js'
+import { installErrorHandling } from './error-handler.js'
+import { healthRoutes } from './health.js'
+import { modelRoutes } from './v2/model-routes.js'
+import { inferRoutes } from './v2/infer-route.js'
+
+let nextId = 0
+
+/**
+ * The HTTP/REST adapter: a fastify instance with the Open Inference Protocol routes.
+ *
+ * Bodies are taken raw (a Buffer, whatever the content type) and decoded by the protocol codec:
+ * JSON needs exact 64-bit integers and the binary extension mixes JSON with bytes, neither of
+ * which fastify's default JSON parser can do. fastify still enforces the body limit (413).
+ * Request logging per request is off: at tens of thousands of requests a second it would cost
+ * more than the inference; errors are logged by the error handler.
+ */
+export function buildHttpApp (ctx: HttpContext): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: ctx.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ctx.config.maxRequestBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => `req-${(++nextId).toString(36)}`,
+    forceCloseConnections: false,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance // pino's Logger type narrows fastify's generics; plugins take the default instance type
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
+  installErrorHandling(app)
+  void app.register(healthRoutes(ctx))
+  void app.register(modelRoutes(ctx))
+  void app.register(inferRoutes(ctx))
+  return app
+}

@@ -1,0 +1,14 @@
+import type { ServerConfig } from '../../config/schema.js'
+import type { Logger } from '../../observability/logger.js'
+import type { InferenceEngine } from '../../pipeline/inference-engine.js'
+import type { ModelRepository } from '../../repository/repository.js'
+
+/** What the HTTP adapter needs from the rest of the server. */
+export interface HttpContext {
+  readonly config: ServerConfig
+  readonly logger: Logger
+  readonly repository: ModelRepository
+  readonly engine: InferenceEngine
+  /** Shared lifecycle flags, written by the server. */
+  readonly state: { started: boolean; closing: boolean }
+}

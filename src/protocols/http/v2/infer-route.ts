@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { InferenceRequest } from '../../../core/inference.js'
+import type { HttpContext } from '../context.js'
+import { decodeInferRequest } from './decode-request.js'
+import { encodeInferResponse } from './encode-response.js'
+import { INFERENCE_HEADER_CONTENT_LENGTH, parseInferenceHeaderLength } from './inference-header.js'
+import { decodeRawBinaryRequest } from './raw-binary-request.js'
+
+interface InferParams { model: string; version?: string }
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * `POST /v2/models/{m}[/versions/{v}]/infer`: decode (JSON, binary extension, or raw binary),
+ * run through the engine (which validates against the model's signature), encode.
+ */
+export function inferRoutes (ctx: HttpContext) {
+  const { engine, repository } = ctx
+  const handler = async (req: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply): Promise<FastifyReply> => {
+    const { model, version } = req.params
+    const target = version === undefined ? { modelName: model } : { modelName: model, modelVersion: version }
+    const body = Buffer.isBuffer(req.body) ? req.body : EMPTY
+    // The model first: an unknown or unavailable model says more than any complaint about the body.
+    const served = repository.get(model, version)
+    const headerLength = parseInferenceHeaderLength(req.headers[INFERENCE_HEADER_CONTENT_LENGTH])
+    const request: InferenceRequest = headerLength === 0
+      ? decodeRawBinaryRequest(body, target, served.signature)
+      : decodeInferRequest(body, headerLength, target)
+    const response = await engine.infer(request)
+    const encoded = encodeInferResponse(response, request)
+    if (typeof encoded === 'string') return reply.type('application/json').send(encoded)
+    return reply
+      .header(INFERENCE_HEADER_CONTENT_LENGTH, encoded.headerLength)
+      .type('application/octet-stream')
+      .send(Buffer.concat([Buffer.from(encoded.header, 'utf8'), ...encoded.body]))
+  }
+  return async (app: FastifyInstance): Promise<void> => {
+    app.post('/v2/models/:model/infer', handler)
+    app.post('/v2/models/:model/versions/:version/infer', handler)
+  }
+}

@@ -1,0 +1,80 @@
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { defaultBackends } from './backends/registry.js'
+import { resolveConfig, type ServerConfigInput } from './config/resolve.js'
+import type { ServerConfig } from './config/schema.js'
+import { createLogger, type Logger } from './observability/logger.js'
+import { InferenceEngine } from './pipeline/inference-engine.js'
+import { buildHttpApp } from './protocols/http/app.js'
+import { ModelRepository } from './repository/repository.js'
+
+/** A running inferd: the composition of repository, engine and protocol adapters. */
+export interface InferdServer {
+  readonly config: ServerConfig
+  readonly logger: Logger
+  readonly repository: ModelRepository
+  /** `http://host:port` once started (the real port when 0 was asked). */
+  readonly httpUrl: string
+  /** Listens, then loads the repository. Resolves when every model has been tried. */
+  start (): Promise<void>
+  /** Stops intake, drains requests in flight, unloads models. Idempotent. */
+  close (): Promise<void>
+}
+
+export interface CreateServerOptions {
+  readonly logger?: Logger
+}
+
+/**
+ * Builds a server from configuration. Invalid configuration fails here, before anything listens.
+ *
+ * Start order: the HTTP endpoint listens first, so liveness answers while models load and
+ * readiness turns true once they are in; close order is the reverse of dependency: stop the
+ * listener taking new connections, drain the engine, close the repository's sessions.
+ */
+export function createServer (input: ServerConfigInput, options: CreateServerOptions = {}): InferdServer {
+  const config = resolveConfig(input)
+  const logger = options.logger ?? createLogger(config.logLevel)
+  const repository = new ModelRepository({
+    root: config.modelRepository,
+    backends: (name) => backends.get(name),
+    defaultMaxBatchSize: config.defaultMaxBatchSize,
+    logger,
+  })
+  const backends = defaultBackends()
+  const engine = new InferenceEngine(repository)
+  const state = { started: false, closing: false }
+  const app: FastifyInstance = buildHttpApp({ config, logger, repository, engine, state })
+  let httpUrl = ''
+  let closed: Promise<void> | undefined
+
+  return {
+    config,
+    logger,
+    repository,
+    get httpUrl () { return httpUrl },
+    async start () {
+      await app.listen({ host: config.host, port: config.httpPort })
+      const addr = app.server.address() as AddressInfo
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+      httpUrl = `http://${host}:${addr.port}`
+      logger.info({ url: httpUrl, port: addr.port }, `HTTP service listening on ${httpUrl}`)
+      await repository.loadAll()
+      state.started = true
+    },
+    close () {
+      closed ??= (async () => {
+        state.closing = true
+        const drained = engine.close()
+        const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, 'timeout').unref())
+        if (await Promise.race([drained, timeout]) === 'timeout') {
+          logger.warn({ inFlight: engine.inFlight }, 'shutdown timeout: closing with requests in flight')
+        }
+        await app.close()
+        await repository.close()
+        logger.info('inferd stopped')
+      })()
+      return closed
+    },
+  }
+}

@@ -1,0 +1,6 @@
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const FIXTURE_REPO = fileURLToPath(new URL('../fixtures/generated/repo/', import.meta.url))
+export const SINGLE_MODEL = fileURLToPath(new URL('../fixtures/generated/single/double_it.onnx', import.meta.url))
+export const EXAMPLES_REPO = fileURLToPath(new URL('../../examples/models/', import.meta.url))
