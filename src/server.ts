@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { defaultBackends } from './backends/registry.js'
 import { resolveConfig, type ServerConfigInput } from './config/resolve.js'
 import type { ServerConfig } from './config/schema.js'
+import { Errors, InferdError } from './errors/index.js'
 import { createLogger, type Logger } from './observability/logger.js'
 import { InferenceEngine } from './pipeline/inference-engine.js'
 import { buildHttpApp } from './protocols/http/app.js'
@@ -34,6 +35,10 @@ export interface CreateServerOptions {
  */
 export function createServer (input: ServerConfigInput, options: CreateServerOptions = {}): InferdServer {
   const config = resolveConfig(input)
+  if (config.modelControlMode !== 'none') {
+    // Refused rather than quietly treated as 'none': a user asking for polling must not believe it is on.
+    throw new InferdError(Errors.CONFIG_INVALID, [`modelControlMode: '${config.modelControlMode}' is not available in this version; only 'none' (every model loads at start-up)`])
+  }
   const logger = options.logger ?? createLogger(config.logLevel)
   const repository = new ModelRepository({
     root: config.modelRepository,

@@ -8,7 +8,7 @@ export interface TensorSpec {
   readonly name: string
   readonly datatype: DataType
   readonly dims: readonly number[]
-  /** Input only: a tensor whose shape the client supplies freely (Triton `allow_ragged_batch`). */
+  /** Input only: the request may leave this input out (Triton ModelInput `optional`). */
   readonly optional?: boolean
 }
 

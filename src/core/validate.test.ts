@@ -4,6 +4,7 @@ import type { InferenceRequest } from './inference.js'
 import type { ModelSignature } from './signature.js'
 import type { Tensor } from './tensor.js'
 import { formatShape, validateRequest } from './validate.js'
+import { catchInferdError as failure } from '../../test/helpers/catch-inferd-error.js'
 
 const fp32 = (name: string, shape: number[], n = shape.reduce((a, b) => a * b, 1)): Tensor =>
   ({ name, datatype: 'FP32', shape, data: new Float32Array(n) })
@@ -28,15 +29,6 @@ function req (inputs: Tensor[], outputs?: string[]): InferenceRequest {
   return { modelName: 'm', inputs, ...(outputs === undefined ? {} : { outputs: outputs.map((name) => ({ name })) }) }
 }
 
-function failure (fn: () => unknown): InferdError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof InferdError) return e
-    throw e
-  }
-  throw new Error('expected an InferdError')
-}
 
 describe('validateRequest', () => {
   it('accepts matching requests, with -1 dims of any size and optional inputs absent', () => {

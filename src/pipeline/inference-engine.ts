@@ -2,6 +2,8 @@ import type { InferenceRequest, InferenceResponse } from '../core/inference.js'
 import { validateRequest } from '../core/validate.js'
 import { Errors, InferdError } from '../errors/index.js'
 import type { ModelRepository } from '../repository/repository.js'
+import { applyClassification } from './classification.js'
+import { reshapeInputs, reshapeOutputs } from './reshape.js'
 
 /**
  * The protocol-independent data path of one request: resolve the model version, validate the
@@ -28,11 +30,12 @@ export class InferenceEngine {
     const outputNames = req.outputs?.map((o) => o.name) ?? model.signature.outputs.map((o) => o.name)
     this.#inFlight++
     try {
-      const outputs = await model.session.run(req.inputs, outputNames).catch((err: unknown) => {
+      const raw = await model.session.run(reshapeInputs(req.inputs, model.config), outputNames).catch((err: unknown) => {
         // A backend that already classified its failure (data it cannot carry, say) keeps its code.
         if (err instanceof InferdError) throw err
         throw new InferdError(Errors.BACKEND_FAILED, [model.name, (err as Error).message], { cause: err })
       })
+      const outputs = applyClassification(reshapeOutputs(raw, model.config), req.outputs, model.labels, model.signature.maxBatchSize > 0)
       return {
         ...(req.id === undefined ? {} : { id: req.id }),
         modelName: model.name,

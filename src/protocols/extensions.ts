@@ -4,5 +4,6 @@
  */
 export const EXTENSIONS: readonly string[] = Object.freeze([
   'binary_tensor_data',
+  'classification',
   'model_configuration',
 ])

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InferdServer } from '../../src/server.js'
 import { getJson, postBinary, postJson, toBytes } from '../helpers/oip-client.js'
-import { FIXTURE_REPO, SINGLE_MODEL } from '../helpers/paths.js'
+import { EXAMPLES_REPO, FIXTURE_REPO, SINGLE_MODEL } from '../helpers/paths.js'
 import { startServer } from '../helpers/server.js'
 
 let server: InferdServer
@@ -280,5 +280,23 @@ describe('limits and other repository shapes', () => {
       expect(res.status, res.text).toBe(200)
       expect(res.json.outputs[0].data).toEqual([3, -4])
     } finally { await one.close() }
+  })
+})
+
+describe('classification extension', () => {
+  it('returns top-k labels from the output label file', async () => {
+    const ex = await startServer(EXAMPLES_REPO)
+    try {
+      const res = await postJson(`${ex.httpUrl}/v2/models/iris/infer`, {
+        inputs: [{ name: 'features', shape: [2, 4], datatype: 'FP32', data: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 5.6, 2.4]] }],
+        outputs: [{ name: 'probabilities', parameters: { classification: 2 } }],
+      })
+      expect(res.status, res.text).toBe(200)
+      const out = res.json.outputs[0]
+      expect(out).toMatchObject({ name: 'probabilities', datatype: 'BYTES', shape: [2, 2] })
+      expect(out.data[0]).toMatch(/^0\.9\d*:0:setosa$/)
+      expect(out.data[2]).toMatch(/:2:virginica$/)
+      expect((await getJson(`${ex.httpUrl}/v2`)).json.extensions).toContain('classification')
+    } finally { await ex.close() }
   })
 })

@@ -36,7 +36,7 @@ async function run (input: ServerConfigInput): Promise<void> {
   try {
     server = createServer(input)
   } catch (err) {
-    process.stderr.write(`inferd: ${err instanceof InferdError ? `${err.message} [${err.code}]` : String(err)}\n`)
+    process.stderr.write(`inferd: ${describe(err)}\n`)
     process.exit(2)
   }
   const stop = (signal: string): void => {
@@ -52,8 +52,16 @@ async function run (input: ServerConfigInput): Promise<void> {
     await server.start()
   } catch (err) {
     server.logger.fatal({ err }, 'failed to start')
+    // The JSON log is for machines; a person at the terminal needs the reason on stderr too
+    // (a missing repository used to leave stderr empty and only a stack trace in the log).
+    process.stderr.write(`inferd: failed to start: ${describe(err)}\n`)
     await server.close().catch(() => {})
-    process.exit(1)
+    // 2 for a usage mistake (bad repository path), as for bad flags; 1 for anything else.
+    process.exit(err instanceof InferdError && err.canonical === 'INVALID_ARGUMENT' ? 2 : 1)
   }
   printBanner(server)
+}
+
+function describe (err: unknown): string {
+  return err instanceof InferdError ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err)
 }

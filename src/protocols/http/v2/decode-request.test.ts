@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { InferdError } from '../../../errors/inferd-error.js'
 import { decodeInferRequest } from './decode-request.js'
 import { INFERENCE_HEADER_CONTENT_LENGTH, parseInferenceHeaderLength } from './inference-header.js'
+import { catchInferdError as failure } from '../../../../test/helpers/catch-inferd-error.js'
 
 const target = { modelName: 'm' }
 
-function failure (fn: () => unknown): InferdError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof InferdError) return e
-    throw e
-  }
-  throw new Error('expected an InferdError')
-}
 
 /** A JSON header followed by binary chunks, in a buffer of its own (byteOffset 0). */
 function binaryBody (header: object, chunks: Buffer[], headerPad = 0): { body: Buffer; headerLength: number } {

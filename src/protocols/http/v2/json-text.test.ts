@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { InferdError } from '../../../errors/inferd-error.js'
 import { parseJsonExact, parseJsonFast, parseJsonText } from './json-text.js'
+import { catchInferdError as syntaxError } from '../../../../test/helpers/catch-inferd-error.js'
 
-function syntaxError (fn: () => unknown): InferdError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof InferdError) return e
-    throw e
-  }
-  throw new Error('expected an InferdError')
-}
 
 describe('parseJsonText', () => {
   it('keeps integers beyond 2^53 exact as bigint, and safe ones as numbers', () => {

@@ -3,16 +3,8 @@ import type { ModelSignature } from '../../../core/signature.js'
 import { InferdError } from '../../../errors/inferd-error.js'
 import { encodeInferResponse } from './encode-response.js'
 import { decodeRawBinaryRequest } from './raw-binary-request.js'
+import { catchInferdError as failure } from '../../../../test/helpers/catch-inferd-error.js'
 
-function failure (fn: () => unknown): InferdError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof InferdError) return e
-    throw e
-  }
-  throw new Error('expected an InferdError')
-}
 
 const sig = (maxBatchSize: number, datatype: 'FP32' | 'BYTES' | 'UINT8', dims: number[], inputs = 1): ModelSignature => ({
   maxBatchSize,

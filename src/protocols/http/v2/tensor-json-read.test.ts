@@ -3,20 +3,12 @@ import type { DataType } from '../../../core/dtype.js'
 import { InferdError } from '../../../errors/inferd-error.js'
 import { type JsonValue, parseJsonExact, REPARSE_EXACT } from './json-text.js'
 import { readJsonTensorData } from './tensor-json-read.js'
+import { catchInferdError as failure } from '../../../../test/helpers/catch-inferd-error.js'
 
 function read (datatype: DataType, shape: number[], data: JsonValue[], exact = true): unknown {
   return readJsonTensorData('x', datatype, shape, data, exact)
 }
 
-function failure (fn: () => unknown): InferdError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof InferdError) return e
-    throw e
-  }
-  throw new Error('expected an InferdError')
-}
 
 describe('readJsonTensorData: values per datatype', () => {
   it('reads integers of every width at their limits', () => {
