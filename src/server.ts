@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './observability/logger.js'
 import { InferenceEngine } from './pipeline/inference-engine.js'
 import { buildHttpApp } from './protocols/http/app.js'
 import { ModelRepository } from './repository/repository.js'
+import { SchedulerRegistry } from './scheduler/scheduler-registry.js'
 
 /** A running inferd: the composition of repository, engine and protocol adapters. */
 export interface InferdServer {
@@ -40,14 +41,16 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
     throw new InferdError(Errors.CONFIG_INVALID, [`modelControlMode: '${config.modelControlMode}' is not available in this version; only 'none' (every model loads at start-up)`])
   }
   const logger = options.logger ?? createLogger(config.logLevel)
+  const backends = defaultBackends()
+  const schedulers = new SchedulerRegistry(logger, config.executionMode)
   const repository = new ModelRepository({
     root: config.modelRepository,
     backends: (name) => backends.get(name),
     defaultMaxBatchSize: config.defaultMaxBatchSize,
     logger,
+    hooks: schedulers,
   })
-  const backends = defaultBackends()
-  const engine = new InferenceEngine(repository)
+  const engine = new InferenceEngine(repository, schedulers)
   const state = { started: false, closing: false }
   const app: FastifyInstance = buildHttpApp({ config, logger, repository, engine, state })
   let httpUrl = ''

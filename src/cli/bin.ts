@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { VERSION } from '../version.js'
+import { registerBench } from './commands/bench.js'
 import { registerServe } from './commands/serve.js'
 
 const program = new Command()
@@ -10,5 +11,6 @@ const program = new Command()
   .showHelpAfterError()
 
 registerServe(program)
+registerBench(program)
 
 await program.parseAsync(process.argv)

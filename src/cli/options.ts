@@ -43,6 +43,11 @@ export const SERVE_FLAGS: FlagTable = {
     description: 'max_batch_size for models with a variable first dimension and no config (default 256)',
     parse: int,
   },
+  executionMode: {
+    flag: '--execution-mode <mode>',
+    description: 'auto | inline | worker: where models compute unless their config says (default auto: measured per model)',
+    parse: oneOf(['auto', 'inline', 'worker'] as const),
+  },
   maxRequestBytes: { flag: '--max-request-bytes <bytes>', description: 'largest HTTP request body (default 64 MiB)', parse: int },
   logLevel: {
     flag: '--log-level <level>',

@@ -20,6 +20,8 @@ export const ServerConfigSchema = Type.Object({
   strictReadiness: Type.Boolean(),
   /** max_batch_size given to models whose config sets none but whose tensors have a variable first dimension. */
   defaultMaxBatchSize: Type.Integer({ minimum: 0 }),
+  /** Where models compute unless their config says: measured per model (auto), the event loop, or worker threads. */
+  executionMode: Type.Union([Type.Literal('auto'), Type.Literal('inline'), Type.Literal('worker')]),
   /** Largest accepted HTTP request body, bytes. */
   maxRequestBytes: Type.Integer({ minimum: 1024 }),
   /** pino level. */

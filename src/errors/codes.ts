@@ -52,6 +52,12 @@ export const Errors = {
   MODEL_CONFIG_INVALID: def('INFERD_ERR_MODEL_CONFIG_INVALID', 'INVALID_ARGUMENT', "model '%s': %s"),
   MODEL_LOAD_FAILED: def('INFERD_ERR_MODEL_LOAD_FAILED', 'INTERNAL', "model '%s' version %s failed to load: %s"),
   REPOSITORY_INVALID: def('INFERD_ERR_REPOSITORY_INVALID', 'INVALID_ARGUMENT', "model repository '%s': %s"),
+  // scheduling
+  QUEUE_FULL: def('INFERD_ERR_QUEUE_FULL', 'UNAVAILABLE', "queue for model '%s' (priority level %d) is full: max_queue_size %d", { retryable: true }),
+  QUEUE_TIMEOUT: def('INFERD_ERR_QUEUE_TIMEOUT', 'DEADLINE_EXCEEDED', "request to model '%s' timed out after %d µs in the queue"),
+  REQUEST_CANCELLED: def('INFERD_ERR_REQUEST_CANCELLED', 'CANCELLED', 'the client went away before the request ran'),
+  MODEL_UNLOADING: def('INFERD_ERR_MODEL_UNLOADING', 'UNAVAILABLE', "model '%s' version %s is being unloaded", { retryable: true }),
+  BACKEND_CRASHED: def('INFERD_ERR_BACKEND_CRASHED', 'INTERNAL', "model '%s': its execution thread stopped (%s); the instance is restarted"),
   // engine and server
   BACKEND_FAILED: def('INFERD_ERR_BACKEND_FAILED', 'INTERNAL', "model '%s' failed during inference: %s"),
   BACKEND_FEATURE_UNSUPPORTED: def('INFERD_ERR_BACKEND_FEATURE_UNSUPPORTED', 'UNIMPLEMENTED', '%s'),

@@ -1,41 +1,71 @@
 import type { InferenceRequest, InferenceResponse } from '../core/inference.js'
+import type { Tensor } from '../core/tensor.js'
 import { validateRequest } from '../core/validate.js'
 import { Errors, InferdError } from '../errors/index.js'
 import type { ModelRepository } from '../repository/repository.js'
+import { batchKey } from '../scheduler/batch-tensors.js'
+import type { RequestTiming } from '../scheduler/queued-request.js'
+import type { SchedulerRegistry } from '../scheduler/scheduler-registry.js'
 import { applyClassification } from './classification.js'
 import { reshapeInputs, reshapeOutputs } from './reshape.js'
+import { schedulePolicy } from './schedule-policy.js'
+
+/** Per-request options from the protocol adapter. */
+export interface InferOptions {
+  /** Aborted when the client goes away; a request still queued is then dropped, never computed. */
+  readonly signal?: AbortSignal
+}
 
 /**
- * The protocol-independent data path of one request: resolve the model version, validate the
- * request against its signature (nothing malformed reaches the engine), run it, and shape the
- * response. Engine failures become INFERD_ERR_BACKEND_FAILED (500) with the engine's message.
+ * The protocol-independent data path of one request:
  *
- * Draining: `close()` stops intake (new requests get SHUTTING_DOWN) and resolves once every
- * request in flight has settled.
+ *   resolve version ─► validate against its signature ─► reshape ─► model's scheduler
+ *     (priority queue, dynamic batcher, instances) ─► reshape back ─► classification ─► response
+ *
+ * Nothing malformed reaches the scheduler. Draining: `close()` stops intake (new requests get
+ * SHUTTING_DOWN) and resolves once every request in flight has settled.
  */
 export class InferenceEngine {
   readonly #repository: ModelRepository
+  readonly #schedulers: SchedulerRegistry
   #inFlight = 0
   #closing = false
   #drained: (() => void) | undefined
 
-  constructor (repository: ModelRepository) {
+  constructor (repository: ModelRepository, schedulers: SchedulerRegistry) {
     this.#repository = repository
+    this.#schedulers = schedulers
   }
 
-  async infer (req: InferenceRequest): Promise<InferenceResponse> {
+  async infer (req: InferenceRequest, opts: InferOptions = {}): Promise<InferenceResponse> {
     if (this.#closing) throw new InferdError(Errors.SHUTTING_DOWN)
     const model = this.#repository.get(req.modelName, req.modelVersion)
     validateRequest(req, model.name, model.signature)
-    const outputNames = req.outputs?.map((o) => o.name) ?? model.signature.outputs.map((o) => o.name)
+    const runtime = this.#schedulers.get(model)
+    if (runtime === undefined) throw new InferdError(Errors.MODEL_NOT_READY, [model.name, model.version, 'no scheduler'])
+    const policy = schedulePolicy(req.parameters, runtime.batching)
+    const outputNames = req.outputs !== undefined && req.outputs.length > 0 ? req.outputs.map((o) => o.name) : model.signature.outputs.map((o) => o.name)
+    const inputs = reshapeInputs(req.inputs, model.config)
+    const batched = model.signature.maxBatchSize > 0
     this.#inFlight++
     try {
-      const raw = await model.session.run(reshapeInputs(req.inputs, model.config), outputNames).catch((err: unknown) => {
-        // A backend that already classified its failure (data it cannot carry, say) keeps its code.
-        if (err instanceof InferdError) throw err
-        throw new InferdError(Errors.BACKEND_FAILED, [model.name, (err as Error).message], { cause: err })
+      const raw = await new Promise<Tensor[]>((resolve, reject) => {
+        const now = performance.now()
+        runtime.scheduler.enqueue({
+          inputs,
+          outputNames,
+          rows: batched ? (inputs[0]?.shape[0] ?? 1) : 1,
+          key: batched ? batchKey(inputs) : '',
+          priority: policy.priority,
+          enqueuedAt: now,
+          deadline: policy.timeoutUs > 0 ? now + policy.timeoutUs / 1000 : Infinity,
+          timeoutAction: policy.timeoutAction,
+          ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+          resolve: (outputs: Tensor[], _timing: RequestTiming) => resolve(outputs),
+          reject,
+        })
       })
-      const outputs = applyClassification(reshapeOutputs(raw, model.config), req.outputs, model.labels, model.signature.maxBatchSize > 0)
+      const outputs = applyClassification(reshapeOutputs(raw, model.config), req.outputs, model.labels, batched)
       return {
         ...(req.id === undefined ? {} : { id: req.id }),
         modelName: model.name,

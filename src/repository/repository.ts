@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import type { Backend, ModelSession } from '../backends/backend.js'
+import type { Backend, ModelSession, SessionOptions } from '../backends/backend.js'
 import { MODEL_CONFIG_FILENAME } from '../config/constants.js'
 import type { ModelSignature } from '../core/signature.js'
 import { Errors } from '../errors/codes.js'
@@ -31,10 +31,23 @@ export interface ModelRepositoryOptions {
   /** max_batch_size for models that batch but whose config sets none (see completeConfig). */
   readonly defaultMaxBatchSize: number
   readonly logger: RepositoryLogger
+  /** What runs a version's requests: prepared before the version is READY, retired before its session closes. */
+  readonly hooks?: VersionHooks
   /** Models loaded at the same time by loadAll. Default 2 (one per core here). */
   readonly loadConcurrency?: number
   /** Whether KIND_AUTO instance groups go to a GPU. Default false. */
   readonly gpuAvailable?: boolean
+}
+
+/**
+ * Lifecycle hooks for whoever executes requests (the engine's schedulers). `prepare` runs after a
+ * version opened and its config completed, before it turns READY: a rejection makes the version
+ * UNAVAILABLE with that reason. `retire` runs once a version stops being served (unload, reload,
+ * close), before its session closes, and resolves when the version's requests have drained.
+ */
+export interface VersionHooks {
+  prepare (version: ModelVersion): Promise<void>
+  retire (version: ModelVersion): Promise<void>
 }
 
 /** A served model version: everything a request needs. */
@@ -49,6 +62,9 @@ export interface ModelVersion {
   readonly session: ModelSession
   /** The model file the session was opened from. */
   readonly path: string
+  /** The backend that opened it, and the options it was opened with (to open it again elsewhere: a worker thread). */
+  readonly backend: string
+  readonly sessionOptions: SessionOptions
 }
 
 /** One row of the repository index (Triton's `$repository_index_response` entry). */
@@ -279,7 +295,8 @@ export class ModelRepository {
     if (!await exists(path)) {
       throw new InferdError(Errors.MODEL_LOAD_FAILED, [name, version, `model file ${relative(this.#options.root, path) || path} not found`])
     }
-    const session = await backend.open(path, sessionOptionsFor(name, config, gpu), this.#log).catch((err: unknown) => {
+    const sessionOptions = sessionOptionsFor(name, config, gpu)
+    const session = await backend.open(path, sessionOptions, this.#log).catch((err: unknown) => {
       throw new InferdError(Errors.MODEL_LOAD_FAILED, [name, version, (err as Error).message], { cause: err })
     })
     try {
@@ -291,7 +308,9 @@ export class ModelRepository {
       })
       const labels = await readOutputLabels(name, source.dir, completed.config.output)
       if (this.#closed) throw new Error(REASONS.CLOSED)
-      return { name, version: String(version), state: 'READY', ...completed, labels, session, path }
+      const served: ModelVersion = { name, version: String(version), state: 'READY', ...completed, labels, session, path, backend: backend.name, sessionOptions }
+      await this.#options.hooks?.prepare(served)
+      return served
     } catch (err) {
       await session.close().catch((closeErr: unknown) => this.#log.warn({ model: name, version, err: closeErr }, 'closing a failed session failed'))
       throw err
@@ -310,6 +329,7 @@ export class ModelRepository {
     if (served === undefined) return
     this.#transition(entry, record, 'UNLOADING', '')
     record.served = undefined
+    await this.#options.hooks?.retire(served).catch((err: unknown) => this.#log.warn({ model: served.name, version: served.version, err }, 'retiring a version failed'))
     await served.session.close().catch((err: unknown) => this.#log.warn({ model: served.name, version: served.version, err }, 'closing a session failed'))
     this.#transition(entry, record, 'UNAVAILABLE', REASONS.UNLOADED)
   }

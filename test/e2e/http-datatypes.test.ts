@@ -37,69 +37,71 @@ const CASES: Case[] = [
   { dt: 'BYTES', json: ['hello', '', 'héllo wörld', '日本語', '🙂 emoji', 'x', 'y', '{"j":1}'], binary: ['hello', '', 'héllo wörld', '日本語', '🙂 emoji', 'x', 'y', '{"j":1}'] },
 ]
 
-let server: InferdServer
-beforeAll(async () => { server = await startServer(FIXTURE_REPO) })
-afterAll(async () => { await server.close() })
+describe.each(['inline', 'worker'] as const)('%s execution', (executionMode) => {
+  let server: InferdServer
+  beforeAll(async () => { server = await startServer(FIXTURE_REPO, { executionMode }) })
+  afterAll(async () => { await server.close() })
 
-const inferUrl = (dt: string): string => `${server.httpUrl}/v2/models/identity_${dt.toLowerCase()}/infer`
+  const inferUrl = (dt: string): string => `${server.httpUrl}/v2/models/identity_${dt.toLowerCase()}/infer`
 
-describe.each(CASES)('$dt', ({ dt, json, jsonText, binary }) => {
-  it('round-trips through JSON', async () => {
-    const data = jsonText ?? JSON.stringify(json)
-    const body = `{"inputs":[{"name":"INPUT0","shape":[2,4],"datatype":"${dt}","data":${data}}]}`
-    const res = await postJson(inferUrl(dt), body)
-    expect(res.status, res.text).toBe(200)
-    const out = res.json.outputs[0]
-    expect(out).toMatchObject({ name: 'OUTPUT0', datatype: dt, shape: [2, 4] })
-    if (jsonText !== undefined) {
-      // beyond 2^53: compare the response text itself, since JSON.parse here would round
-      const printed = /"data":\s*\[([^\]]*)\]/.exec(res.text)![1]!.split(',').map((s) => s.trim())
-      expect(printed).toEqual(jsonText.slice(1, -1).split(',').map((s) => s.trim()))
-    } else if (dt === 'FP32') {
-      expect(Float32Array.from(out.data as number[])).toEqual(Float32Array.from(json as number[]))
-    } else {
-      expect(out.data).toEqual(json)
-    }
+  describe.each(CASES)('$dt', ({ dt, json, jsonText, binary }) => {
+    it('round-trips through JSON', async () => {
+      const data = jsonText ?? JSON.stringify(json)
+      const body = `{"inputs":[{"name":"INPUT0","shape":[2,4],"datatype":"${dt}","data":${data}}]}`
+      const res = await postJson(inferUrl(dt), body)
+      expect(res.status, res.text).toBe(200)
+      const out = res.json.outputs[0]
+      expect(out).toMatchObject({ name: 'OUTPUT0', datatype: dt, shape: [2, 4] })
+      if (jsonText !== undefined) {
+        // beyond 2^53: compare the response text itself, since JSON.parse here would round
+        const printed = /"data":\s*\[([^\]]*)\]/.exec(res.text)![1]!.split(',').map((s) => s.trim())
+        expect(printed).toEqual(jsonText.slice(1, -1).split(',').map((s) => s.trim()))
+      } else if (dt === 'FP32') {
+        expect(Float32Array.from(out.data as number[])).toEqual(Float32Array.from(json as number[]))
+      } else {
+        expect(out.data).toEqual(json)
+      }
+    })
+
+    it('round-trips through binary', async () => {
+      const bytes = toBytes(binary)
+      const res = await postBinary(inferUrl(dt), {
+        inputs: [{ name: 'INPUT0', shape: [2, 4], datatype: dt, parameters: { binary_data_size: bytes.length } }],
+        outputs: [{ name: 'OUTPUT0', parameters: { binary_data: true } }],
+      }, [bytes])
+      expect(res.status, JSON.stringify(res.json)).toBe(200)
+      expect(res.json.outputs[0]).toMatchObject({ name: 'OUTPUT0', datatype: dt, shape: [2, 4], parameters: { binary_data_size: bytes.length } })
+      expect(res.binary.get('OUTPUT0')!.equals(bytes)).toBe(true)
+    })
+
+    it('takes binary in and gives JSON out', async () => {
+      if (dt === 'FP16' || dt === 'BF16' || jsonText !== undefined) return // covered by the JSON case's exact text check
+      const bytes = toBytes(binary)
+      const res = await postBinary(inferUrl(dt), {
+        inputs: [{ name: 'INPUT0', shape: [2, 4], datatype: dt, parameters: { binary_data_size: bytes.length } }],
+      }, [bytes])
+      expect(res.status).toBe(200)
+      const data = res.json.outputs[0].data
+      if (dt === 'FP32') expect(Float32Array.from(data)).toEqual(binary)
+      else if (dt === 'BOOL') expect(data).toEqual(json)
+      else if (dt === 'BYTES') expect(data).toEqual(binary)
+      else expect(data).toEqual(Array.from(binary as unknown as ArrayLike<number>))
+    })
   })
 
-  it('round-trips through binary', async () => {
-    const bytes = toBytes(binary)
-    const res = await postBinary(inferUrl(dt), {
-      inputs: [{ name: 'INPUT0', shape: [2, 4], datatype: dt, parameters: { binary_data_size: bytes.length } }],
-      outputs: [{ name: 'OUTPUT0', parameters: { binary_data: true } }],
-    }, [bytes])
-    expect(res.status, JSON.stringify(res.json)).toBe(200)
-    expect(res.json.outputs[0]).toMatchObject({ name: 'OUTPUT0', datatype: dt, shape: [2, 4], parameters: { binary_data_size: bytes.length } })
-    expect(res.binary.get('OUTPUT0')!.equals(bytes)).toBe(true)
-  })
-
-  it('takes binary in and gives JSON out', async () => {
-    if (dt === 'FP16' || dt === 'BF16' || jsonText !== undefined) return // covered by the JSON case's exact text check
-    const bytes = toBytes(binary)
-    const res = await postBinary(inferUrl(dt), {
-      inputs: [{ name: 'INPUT0', shape: [2, 4], datatype: dt, parameters: { binary_data_size: bytes.length } }],
-    }, [bytes])
-    expect(res.status).toBe(200)
-    const data = res.json.outputs[0].data
-    if (dt === 'FP32') expect(Float32Array.from(data)).toEqual(binary)
-    else if (dt === 'BOOL') expect(data).toEqual(json)
-    else if (dt === 'BYTES') expect(data).toEqual(binary)
-    else expect(data).toEqual(Array.from(binary as unknown as ArrayLike<number>))
-  })
-})
-
-describe('FP16 and BF16 decode JSON numbers into the same bits as binary', () => {
-  it.each(['FP16', 'BF16'])('%s', async (dt) => {
-    const values = dt === 'FP16' ? [1, -2, 65504, 0.5, 0.25, 0, 1.5, -0.5] : [1, -2, 3.140625, 0.5, 256, 0, -1.5, 65536]
-    const res = await postBinary(inferUrl(dt), {
-      inputs: [{ name: 'INPUT0', shape: [2, 4], datatype: dt, data: values }],
-      parameters: { binary_data_output: true },
-    }, [])
-    expect(res.status, JSON.stringify(res.json)).toBe(200)
-    const bits = new Uint16Array(res.binary.get('OUTPUT0')!.buffer.slice(res.binary.get('OUTPUT0')!.byteOffset, res.binary.get('OUTPUT0')!.byteOffset + 16))
-    const expected = dt === 'FP16'
-      ? [0x3c00, 0xc000, 0x7bff, 0x3800, 0x3400, 0x0000, 0x3e00, 0xb800]
-      : [0x3f80, 0xc000, 0x4049, 0x3f00, 0x4380, 0x0000, 0xbfc0, 0x4780]
-    expect(Array.from(bits)).toEqual(expected)
+  describe('FP16 and BF16 decode JSON numbers into the same bits as binary', () => {
+    it.each(['FP16', 'BF16'])('%s', async (dt) => {
+      const values = dt === 'FP16' ? [1, -2, 65504, 0.5, 0.25, 0, 1.5, -0.5] : [1, -2, 3.140625, 0.5, 256, 0, -1.5, 65536]
+      const res = await postBinary(inferUrl(dt), {
+        inputs: [{ name: 'INPUT0', shape: [2, 4], datatype: dt, data: values }],
+        parameters: { binary_data_output: true },
+      }, [])
+      expect(res.status, JSON.stringify(res.json)).toBe(200)
+      const bits = new Uint16Array(res.binary.get('OUTPUT0')!.buffer.slice(res.binary.get('OUTPUT0')!.byteOffset, res.binary.get('OUTPUT0')!.byteOffset + 16))
+      const expected = dt === 'FP16'
+        ? [0x3c00, 0xc000, 0x7bff, 0x3800, 0x3400, 0x0000, 0x3e00, 0xb800]
+        : [0x3f80, 0xc000, 0x4049, 0x3f00, 0x4380, 0x0000, 0xbfc0, 0x4780]
+      expect(Array.from(bits)).toEqual(expected)
+    })
   })
 })

@@ -1,0 +1,167 @@
+/**
+ * inferd's performance bench: in ONE run, on the same model and machine,
+ *
+ *   (a) raw onnxruntime-node in this process at batch sizes 1…256 (the limit),
+ *   (b) the naive server (bench/servers/naive.ts: fastify + one session.run per request),
+ *   (c) the HTTP/JSON ceiling (bench/servers/ceiling.ts: the same fastify, no inference),
+ *   (d) inferd (`node dist/cli/bin.js serve`),
+ *
+ * each server driven by inferd's own load generator (src/bench) at concurrency 1, 16, 64 and 256
+ * with the MLP 32→256→256→10 and 1-row JSON requests; then binary against JSON requests to inferd
+ * on a 1×3×224×224 FP32 input. Prints the tables and the target ratios (met / missed) and writes
+ * everything to bench/results/latest.json.
+ *
+ * The load generator runs on the same cores as the server it drives (on a 2-core machine it takes
+ * roughly one of them), so absolute numbers understate what a server does with the machine to
+ * itself; servers run one at a time, and ratios from one run are what to compare.
+ *
+ *   npm run bench                  (builds dist first)
+ *   npx tsx bench/run.ts [--quick] [--interval ms] [--out file]
+ */
+import { mkdtemp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import type { Tensor } from '../src/core/tensor.js'
+import { BENCH_DEFAULTS, runBench, syntheticTensor, terminalProgress, type BenchOptions, type LevelResult } from '../src/bench/index.js'
+import { ServerProcesses } from './children.js'
+import { IMAGE_HEAD, MLP, writeBenchRepository } from './models.js'
+import { measureRawOrt } from './raw-ort.js'
+import { formatProtocols, formatRatios, formatRawOrt, formatServers, targetRatios, type ServerName, type ServerResults } from './summary.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const RAW_BATCHES = [1, 8, 32, 64, 128, 256]
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    interval: { type: 'string' },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.json') },
+  },
+})
+const quick = args.quick === true
+const intervalMs = args.interval === undefined ? (quick ? 400 : 1000) : Number(args.interval)
+const CONCURRENCY = [1, 16, 64, 256]
+const log = (text: string): void => { process.stderr.write(text) }
+
+const servers = new ServerProcesses()
+const repo = await mkdtemp(join(tmpdir(), 'inferd-bench-'))
+try {
+  await main()
+} finally {
+  await servers.stopAll()
+  await rm(repo, { recursive: true, force: true })
+}
+
+async function main (): Promise<void> {
+  await warnIfStale()
+  const { mlpPath } = await writeBenchRepository(repo)
+  const startedAt = new Date().toISOString()
+
+  log(`raw onnxruntime-node, in-process, MLP ${MLP.inputWidth}→${MLP.hidden}→${MLP.hidden}→${MLP.outputWidth}\n`)
+  const raw = await measureRawOrt(mlpPath, MLP.input, MLP.inputWidth, RAW_BATCHES, quick ? 300 : 1000)
+
+  const mlpInput = [syntheticTensor({ name: MLP.input, datatype: 'FP32', shape: [1, MLP.inputWidth] }, 'random')]
+  const starts: Record<ServerName, () => ReturnType<ServerProcesses['start']>> = {
+    naive: () => servers.start('naive', ['--import', 'tsx', join(ROOT, 'bench/servers/naive.ts'), mlpPath], { portFrom: jsonPort }),
+    ceiling: () => servers.start('ceiling', ['--import', 'tsx', join(ROOT, 'bench/servers/ceiling.ts'), String(MLP.outputWidth), MLP.output], { portFrom: jsonPort }),
+    inferd: () => servers.start('inferd', [join(ROOT, 'dist/cli/bin.js'), 'serve', repo, '--http-port', '0', '--grpc-port', '0'], { portFrom: inferdPort, readyPath: '/v2/health/ready' }),
+  }
+  const perServer: ServerResults[] = []
+  let protocols: { json: LevelResult; binary: LevelResult } | undefined
+  for (const name of ['naive', 'ceiling', 'inferd'] as const) {
+    log(`\n${name} server, MLP, 1-row JSON requests\n`)
+    const server = await starts[name]()
+    try {
+      const results = await load(server.port, MLP.name, CONCURRENCY, [mlpInput], 'json')
+      perServer.push({ server: name, results })
+      if (name === 'inferd') protocols = await compareProtocols(server.port)
+    } finally {
+      await server.stop()
+    }
+  }
+
+  const ratios = targetRatios(perServer, protocols?.binary, protocols?.json)
+  const out = [
+    '',
+    `inferd bench — MLP ${MLP.inputWidth}→${MLP.hidden}→${MLP.hidden}→${MLP.outputWidth} FP32, ${cpus().length} cores (load generator on the same cores), ${intervalMs} ms windows`,
+    '',
+    'raw onnxruntime-node, in-process (the limit):',
+    formatRawOrt(raw),
+    'servers, 1-row JSON requests:',
+    formatServers(perServer),
+    ...(protocols === undefined ? [] : [`inferd, ${IMAGE_HEAD.name} 1×${IMAGE_HEAD.shape.join('×')} FP32, c=16:`, formatProtocols(protocols.binary, protocols.json)]),
+    'targets:',
+    formatRatios(ratios),
+  ]
+  process.stdout.write(out.join('\n'))
+  await mkdir(dirname(args.out as string), { recursive: true })
+  await writeFile(args.out as string, JSON.stringify({
+    startedAt,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, platform: process.platform },
+    model: { ...MLP },
+    measurementIntervalMs: intervalMs,
+    rawOnnxruntime: raw,
+    servers: perServer,
+    protocols: protocols === undefined ? undefined : { model: IMAGE_HEAD.name, shape: [1, ...IMAGE_HEAD.shape], concurrency: 16, ...protocols },
+    ratios,
+  }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n')
+  log(`\nresults written to ${args.out as string}\n`)
+}
+
+/** One server, every concurrency level, with inferd's load generator. */
+async function load (port: number, model: string, levels: readonly number[], inputs: Tensor[][], format: 'json' | 'binary'): Promise<readonly LevelResult[]> {
+  const options: BenchOptions = {
+    ...BENCH_DEFAULTS,
+    url: `127.0.0.1:${port}`,
+    model,
+    inputTensorFormat: format,
+    outputTensorFormat: format,
+    mode: 'concurrency',
+    levels,
+    measurementIntervalMs: intervalMs,
+    warmupMs: quick ? 300 : 1000,
+    maxTrials: quick ? 3 : 6,
+    inputs,
+    progress: terminalProgress(process.stderr),
+  }
+  return (await runBench(options)).results
+}
+
+/** The same inferd, the image input, JSON requests against binary ones at c=16. */
+async function compareProtocols (port: number): Promise<{ json: LevelResult; binary: LevelResult }> {
+  const image = [[syntheticTensor({ name: IMAGE_HEAD.input, datatype: 'FP32', shape: [1, ...IMAGE_HEAD.shape] }, 'random')]]
+  log(`\ninferd, ${IMAGE_HEAD.name} 1×${IMAGE_HEAD.shape.join('×')}: JSON requests\n`)
+  const [json] = await load(port, IMAGE_HEAD.name, [16], image, 'json')
+  log('inferd, binary requests\n')
+  const [binary] = await load(port, IMAGE_HEAD.name, [16], image, 'binary')
+  return { json: json!, binary: binary! }
+}
+
+function jsonPort (line: string): number | undefined {
+  try {
+    const port = (JSON.parse(line) as { port?: unknown }).port
+    return typeof port === 'number' ? port : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** inferd logs `{"port": N, "msg": "HTTP service listening on …"}` (pino JSON) once it listens. */
+function inferdPort (line: string): number | undefined {
+  return line.includes('HTTP service listening') ? jsonPort(line) : undefined
+}
+
+/** dist/ is what the bench runs as inferd: say so when src/ has changed since the last build. */
+async function warnIfStale (): Promise<void> {
+  const built = await stat(join(ROOT, 'dist/cli/bin.js')).catch(() => undefined)
+  if (built === undefined) throw new Error('dist/cli/bin.js is missing: run `npm run build` first (or `npm run bench`, which builds)')
+  const files = await readdir(join(ROOT, 'src'), { recursive: true })
+  let newest = 0
+  for (const f of files) {
+    if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue
+    newest = Math.max(newest, (await stat(join(ROOT, 'src', f))).mtimeMs)
+  }
+  if (newest > built.mtimeMs) log('warning: src/ is newer than dist/: inferd is measured as last built (npm run bench builds first)\n')
+}

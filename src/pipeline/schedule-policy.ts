@@ -1,0 +1,41 @@
+import type { Parameters } from '../core/inference.js'
+import { Errors, InferdError } from '../errors/index.js'
+import type { ResolvedDynamicBatching } from '../repository/resolved-model-config.js'
+import type { TimeoutAction } from '../scheduler/queued-request.js'
+
+export interface SchedulePolicy {
+  /** 1 = highest. */
+  readonly priority: number
+  /** µs from enqueue; 0 = none. */
+  readonly timeoutUs: number
+  readonly timeoutAction: TimeoutAction
+}
+
+/**
+ * Triton's schedule_policy extension: request parameters `priority` (1 is the highest level,
+ * 0 or absent = the model's default_priority_level) and `timeout` (µs; honoured when the level's
+ * queue policy has allow_timeout_override, otherwise the policy's default_timeout_microseconds).
+ */
+export function schedulePolicy (params: Parameters | undefined, batching: ResolvedDynamicBatching): SchedulePolicy {
+  const levels = Math.max(batching.priority_levels, 1)
+  const askedPriority = nonNegativeInteger(params, 'priority')
+  let priority = askedPriority === undefined || askedPriority === 0 ? Math.max(batching.default_priority_level, 1) : askedPriority
+  if (batching.priority_levels === 0) priority = 1
+  else if (priority > levels) {
+    throw new InferdError(Errors.PARAMETER_INVALID, ['priority', `${priority} is beyond the model's ${levels} priority levels (1 is the highest)`])
+  }
+  const policy = batching.priority_queue_policy[priority] ?? batching.default_queue_policy
+  const askedTimeout = nonNegativeInteger(params, 'timeout')
+  const timeoutUs = askedTimeout !== undefined && policy.allow_timeout_override ? askedTimeout : policy.default_timeout_microseconds
+  return { priority, timeoutUs, timeoutAction: policy.timeout_action }
+}
+
+function nonNegativeInteger (params: Parameters | undefined, key: string): number | undefined {
+  const v = params?.[key]
+  if (v === undefined) return undefined
+  const n = typeof v === 'bigint' ? Number(v) : v
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new InferdError(Errors.PARAMETER_INVALID, [key, `expected a non-negative integer, got ${JSON.stringify(String(v))}`])
+  }
+  return n
+}

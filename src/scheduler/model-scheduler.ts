@@ -1,0 +1,196 @@
+import type { Tensor } from '../core/tensor.js'
+import { Errors, InferdError } from '../errors/index.js'
+import { concatInputs, splitOutputs } from './batch-tensors.js'
+import { type BatcherOptions, formBatch } from './dynamic-batcher.js'
+import type { ExecutionInstance } from './execution-instance.js'
+import { PriorityQueue } from './priority-queue.js'
+import type { QueuedRequest, RequestTiming } from './queued-request.js'
+
+/** One batch's record, for statistics (Triton's per-batch-size execution counts). */
+export interface BatchRecord {
+  readonly rows: number
+  readonly requests: number
+  readonly computeNs: number
+  readonly failed: boolean
+}
+
+export interface ModelSchedulerOptions {
+  readonly model: string
+  readonly version: string
+  readonly batcher: BatcherOptions
+  /** max_queue_size per priority level, index 0 = level 1 (0 = unbounded). */
+  readonly queueLimits: readonly number[]
+  /** Deliver results in the order requests were dispatched (Triton preserve_ordering). */
+  readonly preserveOrdering: boolean
+  readonly instances: readonly ExecutionInstance[]
+  readonly onBatch?: (record: BatchRecord) => void
+}
+
+/**
+ * The scheduler of one model version: a priority queue, the dynamic batcher, and a pool of
+ * execution instances.
+ *
+ *   enqueue ──► PriorityQueue ──(once per event-loop turn, or when an instance frees)──►
+ *      formBatch ──► concat inputs ──► idle instance.run ──► split outputs ──► resolve each
+ *
+ * Ownership: `enqueue` either takes the request (and later settles it exactly once) or throws
+ * at once: QUEUE_FULL when its level is at max_queue_size, MODEL_UNLOADING after `close`. A
+ * batch that fails fails each of its requests with the batch's error; none is left unanswered.
+ * A request whose client went away (signal aborted) is dropped from the queue and never computed.
+ *
+ * Shutdown: `close()` stops intake, lets queued requests run, and resolves when the queue is
+ * empty and no batch is in flight; `destroy(err)` fails everything queued with `err` at once.
+ * Both are idempotent.
+ */
+export class ModelScheduler {
+  readonly #o: ModelSchedulerOptions
+  readonly #queue: PriorityQueue
+  readonly #idle: ExecutionInstance[]
+  #busy = 0
+  #scheduled = false
+  #delayTimer: NodeJS.Timeout | undefined
+  #delayAt = Infinity
+  #deadlineTimer: NodeJS.Timeout | undefined
+  #deadlineAt = Infinity
+  #closing = false
+  #drained: (() => void) | undefined
+  #closed: Promise<void> | undefined
+  /** preserve_ordering: batches settle in dispatch order; finished ones wait for their elders. */
+  #dispatchSeq = 0
+  #deliverSeq = 0
+  readonly #held = new Map<number, () => void>()
+
+  constructor (options: ModelSchedulerOptions) {
+    this.#o = options
+    this.#queue = new PriorityQueue(options.queueLimits)
+    this.#idle = options.instances.filter((i) => i.ready())
+    for (const instance of options.instances) {
+      instance.onReady(() => {
+        if (!this.#idle.includes(instance) && !this.#closing) { this.#idle.push(instance); this.#kick() }
+      })
+    }
+  }
+
+  /** Requests waiting in the queue. */
+  get queued (): number { return this.#queue.size }
+  /** Batches computing now. */
+  get running (): number { return this.#busy }
+
+  /** @throws InferdError QUEUE_FULL or MODEL_UNLOADING, synchronously, when it does not take the request */
+  enqueue (req: QueuedRequest): void {
+    if (this.#closing) throw new InferdError(Errors.MODEL_UNLOADING, [this.#o.model, this.#o.version])
+    if (!this.#queue.push(req)) {
+      throw new InferdError(Errors.QUEUE_FULL, [this.#o.model, req.priority, this.#o.queueLimits[req.priority - 1] ?? 0])
+    }
+    req.signal?.addEventListener('abort', () => this.#kick(), { once: true })
+    if (req.deadline < this.#deadlineAt) this.#armDeadline(req.deadline)
+    this.#kick()
+  }
+
+  /** Runs the batcher once the current event-loop turn has queued everything it received. */
+  #kick (): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(() => { this.#scheduled = false; this.#dispatch() })
+  }
+
+  #dispatch (): void {
+    this.#sweep()
+    while (this.#idle.length > 0 && this.#queue.size > 0) {
+      const now = performance.now()
+      const decision = formBatch(this.#queue.ordered(), this.#o.batcher, now)
+      if (decision.kind === 'idle') break
+      if (decision.kind === 'wait') { this.#armDelay(decision.until); break }
+      this.#queue.take(new Set(decision.items))
+      this.#run(this.#idle.pop()!, decision.items, decision.rows, now)
+    }
+    this.#checkDrained()
+  }
+
+  #run (instance: ExecutionInstance, items: readonly QueuedRequest[], rows: number, now: number): void {
+    this.#busy++
+    const seq = this.#dispatchSeq++
+    const names = new Set<string>()
+    for (const r of items) for (const n of r.outputNames) names.add(n)
+    const inputs = concatInputs(items.map((r) => r.inputs))
+    const started = process.hrtime.bigint()
+    instance.run(inputs, [...names]).then(
+      (outputs) => this.#settle(seq, () => {
+        const computeNs = Number(process.hrtime.bigint() - started)
+        this.#o.onBatch?.({ rows, requests: items.length, computeNs, failed: false })
+        const parts = this.#o.batcher.maxBatchSize > 0 ? splitOutputs(outputs, items.map((r) => r.rows)) : [outputs]
+        items.forEach((r, k) => {
+          const mine = parts[k]!.filter((t) => r.outputNames.includes(t.name))
+          const timing: RequestTiming = { queueNs: Math.round((now - r.enqueuedAt) * 1e6), computeNs, batchRows: rows }
+          r.resolve(mine, timing)
+        })
+      }),
+      (err: unknown) => this.#settle(seq, () => {
+        this.#o.onBatch?.({ rows, requests: items.length, computeNs: Number(process.hrtime.bigint() - started), failed: true })
+        const e = err instanceof InferdError ? err : new InferdError(Errors.BACKEND_FAILED, [this.#o.model, (err as Error).message], { cause: err })
+        for (const r of items) r.reject(e)
+      }),
+    ).finally(() => {
+      this.#busy--
+      if (instance.ready() && !this.#idle.includes(instance)) this.#idle.push(instance)
+      this.#dispatch()
+    })
+  }
+
+  /** Delivers a batch's results now, or (preserve_ordering) once every earlier batch has. */
+  #settle (seq: number, deliver: () => void): void {
+    if (!this.#o.preserveOrdering) { deliver(); return }
+    this.#held.set(seq, deliver)
+    for (let next = this.#held.get(this.#deliverSeq); next !== undefined; next = this.#held.get(this.#deliverSeq)) {
+      this.#held.delete(this.#deliverSeq++)
+      next()
+    }
+  }
+
+  #sweep (): void {
+    const { cancelled, expired } = this.#queue.sweep(performance.now())
+    for (const r of cancelled) r.reject(new InferdError(Errors.REQUEST_CANCELLED))
+    for (const r of expired) r.reject(new InferdError(Errors.QUEUE_TIMEOUT, [this.#o.model, Math.round((r.deadline - r.enqueuedAt) * 1000)]))
+    const next = this.#queue.nextDeadline()
+    if (next !== this.#deadlineAt) this.#armDeadline(next)
+  }
+
+  #armDelay (until: number): void {
+    if (this.#delayTimer !== undefined && this.#delayAt <= until) return
+    clearTimeout(this.#delayTimer)
+    this.#delayAt = until
+    this.#delayTimer = setTimeout(() => { this.#delayTimer = undefined; this.#delayAt = Infinity; this.#dispatch() }, Math.max(0, until - performance.now()))
+  }
+
+  #armDeadline (at: number): void {
+    clearTimeout(this.#deadlineTimer)
+    this.#deadlineTimer = undefined
+    this.#deadlineAt = at
+    if (at === Infinity) return
+    this.#deadlineTimer = setTimeout(() => { this.#deadlineTimer = undefined; this.#deadlineAt = Infinity; this.#dispatch() }, Math.max(0, at - performance.now()))
+  }
+
+  #checkDrained (): void {
+    if (this.#closing && this.#queue.size === 0 && this.#busy === 0) {
+      clearTimeout(this.#delayTimer)
+      clearTimeout(this.#deadlineTimer)
+      this.#drained?.()
+    }
+  }
+
+  /** Stops intake; resolves when everything queued has run and no batch is in flight. */
+  close (): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#closing = true
+      this.#drained = resolve
+      this.#dispatch()
+    })
+    return this.#closed
+  }
+
+  /** Fails everything still queued with `err` (batches in flight finish on their own). */
+  destroy (err: InferdError): void {
+    for (const r of this.#queue.drain()) r.reject(err)
+    void this.close()
+  }
+}
