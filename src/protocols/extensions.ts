@@ -6,4 +6,5 @@ export const EXTENSIONS: readonly string[] = Object.freeze([
   'binary_tensor_data',
   'classification',
   'model_configuration',
+  'schedule_policy',
 ])

@@ -26,7 +26,11 @@ export function inferRoutes (ctx: HttpContext) {
     const request: InferenceRequest = headerLength === 0
       ? decodeRawBinaryRequest(body, target, served.signature)
       : decodeInferRequest(body, headerLength, target)
-    const response = await engine.infer(request)
+    // The client going away before the answer aborts the request: still queued, it is dropped
+    // and never computed. ServerResponse 'close' also fires after a normal finish; that is ignored.
+    const abort = new AbortController()
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) abort.abort() })
+    const response = await engine.infer(request, { signal: abort.signal })
     const encoded = encodeInferResponse(response, request)
     if (typeof encoded === 'string') return reply.type('application/json').send(encoded)
     return reply
