@@ -62,6 +62,7 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
     repository,
     get httpUrl () { return httpUrl },
     async start () {
+      await repository.scan() // a missing or unreadable repository fails here, before anything listens
       await app.listen({ host: config.host, port: config.httpPort })
       const addr = app.server.address() as AddressInfo
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
@@ -73,12 +74,17 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
     close () {
       closed ??= (async () => {
         state.closing = true
-        const drained = engine.close()
+        // HTTP owns intake: it stops accepting connections, answers what it already holds (each
+        // response now says Connection: close) and resolves when they are done. Only then do the
+        // engine and the models go, so no accepted request is refused on the way out.
+        const drained = app.close()
         const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, 'timeout').unref())
         if (await Promise.race([drained, timeout]) === 'timeout') {
-          logger.warn({ inFlight: engine.inFlight }, 'shutdown timeout: closing with requests in flight')
+          logger.warn({ inFlight: engine.inFlight }, 'shutdown timeout: closing connections with requests in flight')
+          app.server.closeAllConnections()
+          await drained
         }
-        await app.close()
+        await engine.close()
         await repository.close()
         logger.info('inferd stopped')
       })()

@@ -144,7 +144,7 @@ describe('inferd --version and --help', () => {
     for (const flag of [
       '--model-repository <path>', '--http-port <port>', '--grpc-port <port>', '--host <address>',
       '--model-control-mode <mode>', '--strict-readiness <bool>', '--default-max-batch-size <rows>',
-      '--max-request-bytes <bytes>', '--log-level <level>', '--shutdown-timeout <ms>',
+      '--execution-mode <mode>', '--max-request-bytes <bytes>', '--log-level <level>', '--shutdown-timeout <ms>',
     ]) expect(r.stdout).toContain(flag)
   })
 })
@@ -217,6 +217,17 @@ describe('bad usage fails fast with a clear message on stderr', () => {
       args: ['serve', FIXTURE_REPO, '--http-port', '0', '--model-control-mode', 'bogus'],
       message: /option '--model-control-mode <mode>': expected one of none, poll, explicit, got 'bogus'/,
     },
+    {
+      why: 'a model control mode that is not available yet',
+      args: ['serve', FIXTURE_REPO, '--http-port', '0', '--model-control-mode', 'poll'],
+      message: /modelControlMode: 'poll' is not available in this version.*\[INFERD_ERR_CONFIG_INVALID\]/,
+      code: 2,
+    },
+    {
+      why: 'an unknown execution mode',
+      args: ['serve', FIXTURE_REPO, '--http-port', '0', '--execution-mode', 'gpu'],
+      message: /option '--execution-mode <mode>': expected one of auto, inline, worker, got 'gpu'/,
+    },
     { why: 'no repository at all', args: ['serve', '--http-port', '0'], message: /a model repository is required/ },
     {
       why: 'a repository path that does not exist',
@@ -252,11 +263,21 @@ describe('bad usage fails fast with a clear message on stderr', () => {
 })
 
 describe('graceful shutdown', () => {
-  const body = (rows: number): string => JSON.stringify({
+  const json = { 'content-type': 'application/json' }
+  const irisBody = (rows: number): Buffer => Buffer.from(JSON.stringify({
     inputs: [{ name: 'features', shape: [rows, 4], datatype: 'FP32', data: range(rows * 4, (i) => [5.1, 3.5, 1.4, 0.2, 6.7, 3.1, 5.6, 2.4][i % 8]!) }],
-  })
-  const labelsOf = (text: string): unknown =>
-    (JSON.parse(text) as { outputs: Array<{ name: string; data: unknown[] }> }).outputs.find((o) => o.name === 'label')?.data.slice(0, 2)
+  }))
+  /** A full batch for text_orientation as binary tensor data: 32 lines of noise, 3.5 MB. */
+  const orientationBody = (): { body: Buffer; headers: Record<string, string> } => {
+    const x = Float32Array.from({ length: 32 * 3 * 48 * 192 }, (_, i) => Math.sin(i) * 0.9)
+    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', shape: [32, 3, 48, 192], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }] }))
+    return {
+      body: Buffer.concat([header, Buffer.from(x.buffer)]),
+      headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
+    }
+  }
+  const outputsOf = (text: string): Record<string, { shape: number[]; data: unknown[] }> =>
+    Object.fromEntries((JSON.parse(text) as { outputs: Array<{ name: string; shape: number[]; data: unknown[] }> }).outputs.map((o) => [o.name, o]))
 
   // Requests use `Expect: 100-continue`, which makes "the server holds this request" observable
   // without timing: the server answers "100 Continue" once it has the request's headers. A
@@ -265,15 +286,26 @@ describe('graceful shutdown', () => {
   let agent: http.Agent | undefined
   afterEach(() => { agent?.destroy(); agent = undefined })
 
-  it('answers a burst of 8 large requests it holds when SIGTERM comes, then exits 0', async () => {
-    const { p, port } = await serve(EXAMPLES_REPO, '--shutdown-timeout', '5000')
+  it('answers a burst of large requests it holds when SIGTERM comes, then exits 0', async () => {
+    const { p, port } = await serve(EXAMPLES_REPO, '--shutdown-timeout', '10000')
     agent = new http.Agent({ keepAlive: true })
-    const held = await Promise.all(range(8).map(() => holdRequest(agent!, port, '/v2/models/iris/infer', body(256))))
+    const orientation = orientationBody()
+    // Iris computes on the event loop, text_orientation in a worker thread (see the log line
+    // "execution"): both kinds are in the burst, so some are inside the engine when the signal lands.
+    const held = await Promise.all(range(8).map((i) => i % 2 === 0
+      ? holdRequest(agent!, port, '/v2/models/iris/infer', irisBody(256), json)
+      : holdRequest(agent!, port, '/v2/models/text_orientation/infer', orientation.body, orientation.headers)))
     for (const h of held) h.send()
     p.child.kill('SIGTERM')
-    for (const res of await Promise.all(held.map((h) => h.response))) {
+    for (const [i, res] of (await Promise.all(held.map((h) => h.response))).entries()) {
       expect(res.status, res.text).toBe(200)
-      expect(labelsOf(res.text)).toEqual([0, 2])
+      const out = outputsOf(res.text)
+      if (i % 2 === 0) {
+        expect(out.label?.shape).toEqual([256])
+        expect(out.label?.data.slice(0, 2)).toEqual([0, 2])
+      } else {
+        expect(out['softmax_0.tmp_0']?.shape).toEqual([32, 2])
+      }
     }
     expect(await p.waitForExit()).toEqual({ code: 0, signal: null })
     expect(p.logs().at(-1)).toMatchObject({ msg: 'inferd stopped' })
@@ -282,13 +314,13 @@ describe('graceful shutdown', () => {
   it('finishes a request whose body arrives after SIGTERM, lets go of its keep-alive connection, exits 0', async () => {
     const { p, port } = await serve(EXAMPLES_REPO, '--shutdown-timeout', '3000')
     agent = new http.Agent({ keepAlive: true }) // as most clients: the connection is kept for reuse
-    const held = await holdRequest(agent, port, '/v2/models/iris/infer', IRIS_EXAMPLE)
+    const held = await holdRequest(agent, port, '/v2/models/iris/infer', Buffer.from(IRIS_EXAMPLE), json)
     p.child.kill('SIGTERM')
     await p.waitFor('"shutting down" log line', () => p.stdout.includes('shutting down'))
     held.send()
     const res = await held.response
     expect(res.status, res.text).toBe(200)
-    expect(labelsOf(res.text)).toEqual([0, 2])
+    expect(outputsOf(res.text).label?.data).toEqual([0, 2])
     // A server on its way out must close the connection (or tell the client to), not wait for the
     // client's keep-alive to lapse.
     await Promise.race([res.closed, rejectAfter(WAIT_MS, 'the connection was not closed')])
@@ -302,10 +334,12 @@ interface HeldResponse { status: number | undefined; text: string; closed: Promi
  * Sends a POST's headers with `Expect: 100-continue` and resolves once the server has answered
  * "100 Continue"; the body goes when `send()` is called.
  */
-async function holdRequest (agent: http.Agent, port: number, path: string, body: string): Promise<{ send: () => void; response: Promise<HeldResponse> }> {
+async function holdRequest (
+  agent: http.Agent, port: number, path: string, body: Buffer, headers: Record<string, string>,
+): Promise<{ send: () => void; response: Promise<HeldResponse> }> {
   const req = http.request({
     host: '127.0.0.1', port, path, method: 'POST', agent,
-    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+    headers: { ...headers, 'content-length': body.length, expect: '100-continue' },
   })
   const response = new Promise<HeldResponse>((resolve, reject) => {
     req.once('error', reject)

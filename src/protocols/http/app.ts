@@ -24,10 +24,12 @@ export function buildHttpApp (ctx: HttpContext): FastifyInstance {
     requestIdHeader: 'x-request-id',
     genReqId: () => `req-${(++nextId).toString(36)}`,
     forceCloseConnections: false,
-    return503OnClosing: true,
+    // While closing, requests on connections already open are answered normally (see server.close).
+    return503OnClosing: false,
   }) as unknown as FastifyInstance // pino's Logger type narrows fastify's generics; plugins take the default instance type
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
+  app.addHook('onSend', async (_req, reply) => { if (ctx.state.closing) void reply.header('connection', 'close') })
   installErrorHandling(app)
   void app.register(healthRoutes(ctx))
   void app.register(modelRoutes(ctx))
