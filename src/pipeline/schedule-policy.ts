@@ -13,8 +13,13 @@ export interface SchedulePolicy {
 
 /**
  * Triton's schedule_policy extension: request parameters `priority` (1 is the highest level,
- * 0 or absent = the model's default_priority_level) and `timeout` (µs; honoured when the level's
- * queue policy has allow_timeout_override, otherwise the policy's default_timeout_microseconds).
+ * 0 or absent = the model's default_priority_level) and `timeout` (µs in the queue).
+ *
+ * A request's `timeout` may only shorten the level's default_timeout_microseconds, and only when
+ * its queue policy has allow_timeout_override (Triton: requests "can set a timeout that is less
+ * than the default timeout value but may not increase the timeout"); 0 or absent means the
+ * default. Where the default is 0 (no timeout), any positive `timeout` is shorter and applies:
+ * Triton ignores it there, which leaves clients no way to bound their wait on such a model.
  */
 export function schedulePolicy (params: Parameters | undefined, batching: ResolvedDynamicBatching): SchedulePolicy {
   const levels = Math.max(batching.priority_levels, 1)
@@ -26,7 +31,9 @@ export function schedulePolicy (params: Parameters | undefined, batching: Resolv
   }
   const policy = batching.priority_queue_policy[priority] ?? batching.default_queue_policy
   const askedTimeout = nonNegativeInteger(params, 'timeout')
-  const timeoutUs = askedTimeout !== undefined && policy.allow_timeout_override ? askedTimeout : policy.default_timeout_microseconds
+  const fallback = policy.default_timeout_microseconds
+  const shorter = askedTimeout !== undefined && askedTimeout > 0 && (fallback === 0 || askedTimeout < fallback)
+  const timeoutUs = policy.allow_timeout_override && shorter ? askedTimeout : fallback
   return { priority, timeoutUs, timeoutAction: policy.timeout_action }
 }
 

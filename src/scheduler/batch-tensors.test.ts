@@ -18,6 +18,15 @@ describe('batch tensors', () => {
     expect(parts[1]![1]!.data).toHaveLength(2)
   })
 
+  it('matches inputs by name when requests list them in different orders (they share a batch key)', () => {
+    const a = [f32('x', [1, 2], [1, 2]), f32('w', [1, 1], [10])]
+    const b = [f32('w', [1, 1], [20]), f32('x', [1, 2], [3, 4])]
+    expect(batchKey(a)).toBe(batchKey(b))
+    const [x, w] = concatInputs([a, b])
+    expect(x).toMatchObject({ name: 'x', shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) })
+    expect(w).toMatchObject({ name: 'w', shape: [2, 1], data: new Float32Array([10, 20]) })
+  })
+
   it('passes a single request through without copying', () => {
     const a = [f32('x', [1, 2], [1, 2])]
     expect(concatInputs([a])[0]).toBe(a[0])

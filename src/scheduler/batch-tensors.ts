@@ -4,14 +4,16 @@ import { allocData, type Tensor } from '../core/tensor.js'
 /**
  * Concatenates each named input of several requests along the batch dimension (dimension 0).
  * Callers guarantee the requests are compatible: the same input names, datatypes and non-batch
- * dimensions (see `batchKey`). One request alone is passed through without a copy.
+ * dimensions (see `batchKey`). Inputs are matched by name, not position: two requests may list
+ * the same inputs in different orders and still share a batch. One request alone is passed
+ * through without a copy.
  */
 export function concatInputs (requests: readonly (readonly Tensor[])[]): Tensor[] {
   const first = requests[0]
   if (first === undefined) return []
   if (requests.length === 1) return [...first]
   return first.map((t, i) => {
-    const parts = requests.map((r) => r[i] as Tensor)
+    const parts = requests.map((r) => (r[i]?.name === t.name ? r[i] : r.find((x) => x.name === t.name)) as Tensor)
     let rows = 0
     let length = 0
     for (const p of parts) { rows += p.shape[0] ?? 0; length += p.data.length }

@@ -37,6 +37,8 @@ export interface ModelSchedulerOptions {
  * at once: QUEUE_FULL when its level is at max_queue_size, MODEL_UNLOADING after `close`. A
  * batch that fails fails each of its requests with the batch's error; none is left unanswered.
  * A request whose client went away (signal aborted) is dropped from the queue and never computed.
+ * The read-only counters `batches`, `requests` and `rows` say what was handed to instances, so
+ * statistics (and tests) can tell a batch formed, or a dropped request never ran.
  *
  * Shutdown: `close()` stops intake, lets queued requests run, and resolves when the queue is
  * empty and no batch is in flight; `destroy(err)` fails everything queued with `err` at once.
@@ -46,7 +48,11 @@ export class ModelScheduler {
   readonly #o: ModelSchedulerOptions
   readonly #queue: PriorityQueue
   readonly #idle: ExecutionInstance[]
-  #busy = 0
+  /** Instances computing a batch now (an instance is in `#idle` or here, never both). */
+  readonly #computing = new Set<ExecutionInstance>()
+  #batches = 0
+  #requests = 0
+  #rows = 0
   #scheduled = false
   #delayTimer: NodeJS.Timeout | undefined
   #delayAt = Infinity
@@ -65,8 +71,9 @@ export class ModelScheduler {
     this.#queue = new PriorityQueue(options.queueLimits)
     this.#idle = options.instances.filter((i) => i.ready())
     for (const instance of options.instances) {
+      // Also while closing: what is still queued needs an instance to drain through.
       instance.onReady(() => {
-        if (!this.#idle.includes(instance) && !this.#closing) { this.#idle.push(instance); this.#kick() }
+        if (!this.#idle.includes(instance) && !this.#computing.has(instance)) { this.#idle.push(instance); this.#kick() }
       })
     }
   }
@@ -74,7 +81,13 @@ export class ModelScheduler {
   /** Requests waiting in the queue. */
   get queued (): number { return this.#queue.size }
   /** Batches computing now. */
-  get running (): number { return this.#busy }
+  get running (): number { return this.#computing.size }
+  /** Batches handed to an instance since the scheduler started (failed ones included). */
+  get batches (): number { return this.#batches }
+  /** Requests handed to an instance in those batches; a request dropped from the queue never counts. */
+  get requests (): number { return this.#requests }
+  /** Rows (sum of the requests' batch sizes) handed to an instance in those batches. */
+  get rows (): number { return this.#rows }
 
   /** @throws InferdError QUEUE_FULL or MODEL_UNLOADING, synchronously, when it does not take the request */
   enqueue (req: QueuedRequest): void {
@@ -108,33 +121,59 @@ export class ModelScheduler {
   }
 
   #run (instance: ExecutionInstance, items: readonly QueuedRequest[], rows: number, now: number): void {
-    this.#busy++
+    this.#computing.add(instance)
+    this.#batches++
+    this.#requests += items.length
+    this.#rows += rows
     const seq = this.#dispatchSeq++
     const names = new Set<string>()
     for (const r of items) for (const n of r.outputNames) names.add(n)
-    const inputs = concatInputs(items.map((r) => r.inputs))
     const started = process.hrtime.bigint()
-    instance.run(inputs, [...names]).then(
-      (outputs) => this.#settle(seq, () => {
+    // A synchronous throw (from concatenation, or an instance that throws instead of rejecting)
+    // must fail this batch like a rejection does, not escape the event-loop callback and leave
+    // the batch's requests unanswered.
+    let running: Promise<Tensor[]>
+    try {
+      running = instance.run(concatInputs(items.map((r) => r.inputs)), [...names])
+    } catch (err) {
+      running = Promise.reject(err)
+    }
+    const fail = (err: unknown): void => this.#settle(seq, () => {
+      this.#o.onBatch?.({ rows, requests: items.length, computeNs: Number(process.hrtime.bigint() - started), failed: true })
+      const e = err instanceof InferdError ? err : new InferdError(Errors.BACKEND_FAILED, [this.#o.model, (err as Error).message], { cause: err })
+      for (const r of items) r.reject(e)
+    })
+    running.then((outputs) => {
+      const parts = this.#split(outputs, items, rows)
+      if (parts instanceof InferdError) { fail(parts); return }
+      this.#settle(seq, () => {
         const computeNs = Number(process.hrtime.bigint() - started)
         this.#o.onBatch?.({ rows, requests: items.length, computeNs, failed: false })
-        const parts = this.#o.batcher.maxBatchSize > 0 ? splitOutputs(outputs, items.map((r) => r.rows)) : [outputs]
         items.forEach((r, k) => {
           const mine = parts[k]!.filter((t) => r.outputNames.includes(t.name))
           const timing: RequestTiming = { queueNs: Math.round((now - r.enqueuedAt) * 1e6), computeNs, batchRows: rows }
           r.resolve(mine, timing)
         })
-      }),
-      (err: unknown) => this.#settle(seq, () => {
-        this.#o.onBatch?.({ rows, requests: items.length, computeNs: Number(process.hrtime.bigint() - started), failed: true })
-        const e = err instanceof InferdError ? err : new InferdError(Errors.BACKEND_FAILED, [this.#o.model, (err as Error).message], { cause: err })
-        for (const r of items) r.reject(e)
-      }),
-    ).finally(() => {
-      this.#busy--
+      })
+    }, fail).finally(() => {
+      this.#computing.delete(instance)
       if (instance.ready() && !this.#idle.includes(instance)) this.#idle.push(instance)
       this.#dispatch()
     })
+  }
+
+  /**
+   * Each request's share of a batch's outputs. When several requests shared the batch, every
+   * output must have exactly the batch's rows: anything else would hand one request another's
+   * results, so the batch fails instead.
+   */
+  #split (outputs: Tensor[], items: readonly QueuedRequest[], rows: number): Tensor[][] | InferdError {
+    if (this.#o.batcher.maxBatchSize === 0 || items.length === 1) return [outputs]
+    const bad = outputs.find((t) => t.shape[0] !== rows)
+    if (bad !== undefined) {
+      return new InferdError(Errors.BACKEND_FAILED, [this.#o.model, `output '${bad.name}' has ${bad.shape[0] ?? 'no'} rows for a batch of ${rows}; it cannot be split between the batch's ${items.length} requests`])
+    }
+    return splitOutputs(outputs, items.map((r) => r.rows))
   }
 
   /** Delivers a batch's results now, or (preserve_ordering) once every earlier batch has. */
@@ -171,7 +210,7 @@ export class ModelScheduler {
   }
 
   #checkDrained (): void {
-    if (this.#closing && this.#queue.size === 0 && this.#busy === 0) {
+    if (this.#closing && this.#queue.size === 0 && this.#computing.size === 0) {
       clearTimeout(this.#delayTimer)
       clearTimeout(this.#deadlineTimer)
       this.#drained?.()
@@ -192,5 +231,8 @@ export class ModelScheduler {
   destroy (err: InferdError): void {
     for (const r of this.#queue.drain()) r.reject(err)
     void this.close()
+    // close() may have been called before, while the queue was waiting for an instance that
+    // never comes back: with the queue now empty, nothing else would tell it so.
+    this.#checkDrained()
   }
 }

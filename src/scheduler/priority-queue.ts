@@ -3,88 +3,97 @@ import type { QueuedRequest } from './queued-request.js'
 /**
  * The requests of one model version, by priority level, FIFO within a level.
  *
- *   level 1  [ r7 r9 r12 ]      ← highest priority, served first
- *   level 2  [ r3 r4 ]
+ *   level 1  [ r7 r9 r12 ] + delayed [ r2 ]   ← highest priority, served first
+ *   level 2  [ r3 r4 ]     + delayed [ r1 ]
  *   ...
- *   delayed  [ r1 ]             ← timed out under timeout_action DELAY: served only when every
- *                                 level is empty (Triton moves them behind everything else)
  *
- * Each level has its own bound (max_queue_size, 0 = unbounded); `push` refuses past it and the
- * caller answers QUEUE_FULL at once. Items leave through `take` (the batcher picked them) or
- * `sweep` (cancelled, or timed out under REJECT). Removal from the middle is O(n); queues that
- * reach thousands are far past where latency already broke, and the bound keeps them smaller.
+ * A request that times out under timeout_action DELAY moves to its level's delayed list: it is
+ * served after every request of its own level that has not timed out, and still before any lower
+ * level (Triton's ModelQueuePolicy: "delay the request until all other requests at the same (or
+ * higher) priority levels that have not reached their timeouts are processed").
+ *
+ * Each level has its own bound (max_queue_size, 0 = unbounded), counting its delayed requests as
+ * Triton does; `push` refuses past it and the caller answers QUEUE_FULL at once. Items leave
+ * through `take` (the batcher picked them) or `sweep` (cancelled, or timed out under REJECT).
+ * Removal from the middle is O(n); queues that reach thousands are far past where latency
+ * already broke, and the bound keeps them smaller.
  */
 export class PriorityQueue {
   readonly #levels: QueuedRequest[][]
+  readonly #delayed: QueuedRequest[][]
   readonly #limits: readonly number[]
-  readonly #delayed: QueuedRequest[] = []
   #size = 0
 
   /** @param limits max_queue_size per level, index 0 = level 1 (0 = unbounded) */
   constructor (limits: readonly number[]) {
     this.#limits = limits
     this.#levels = limits.map(() => [])
+    this.#delayed = limits.map(() => [])
   }
 
   get size (): number { return this.#size }
 
   /** Adds at the back of its level; false when that level is full (nothing is added). */
   push (item: QueuedRequest): boolean {
-    const level = this.#levels[item.priority - 1]
+    const i = item.priority - 1
+    const level = this.#levels[i]
     if (level === undefined) throw new RangeError(`priority level ${item.priority} out of range`)
-    const limit = this.#limits[item.priority - 1] ?? 0
-    if (limit > 0 && level.length >= limit) return false
+    const limit = this.#limits[i] ?? 0
+    if (limit > 0 && level.length + this.#delayed[i]!.length >= limit) return false
     level.push(item)
     this.#size++
     return true
   }
 
-  /** Every queued item in service order: levels high to low, then the delayed ones. */
+  /** Every queued item in service order: level by level, each level's delayed items after its others. */
   * ordered (): Generator<QueuedRequest> {
-    for (const level of this.#levels) yield * level
-    yield * this.#delayed
+    for (let i = 0; i < this.#levels.length; i++) {
+      yield * this.#levels[i]!
+      yield * this.#delayed[i]!
+    }
   }
 
   /** Removes the given items (those a batch took). */
   take (items: ReadonlySet<QueuedRequest>): void {
     if (items.size === 0) return
-    for (let i = 0; i < this.#levels.length; i++) this.#levels[i] = this.#levels[i]!.filter((r) => !items.has(r))
-    const kept = this.#delayed.filter((r) => !items.has(r))
-    this.#delayed.length = 0
-    this.#delayed.push(...kept)
+    for (const lists of [this.#levels, this.#delayed]) {
+      for (let i = 0; i < lists.length; i++) {
+        if (lists[i]!.some((r) => items.has(r))) lists[i] = lists[i]!.filter((r) => !items.has(r))
+      }
+    }
     this.#size -= items.size
   }
 
   /**
    * Drops cancelled requests and applies timeouts at `now`: expired REJECT items are returned for
-   * the caller to fail, expired DELAY items move to the delayed queue.
+   * the caller to fail, expired DELAY items move to their level's delayed list.
    */
   sweep (now: number): { cancelled: QueuedRequest[]; expired: QueuedRequest[] } {
     const cancelled: QueuedRequest[] = []
     const expired: QueuedRequest[] = []
     for (let i = 0; i < this.#levels.length; i++) {
       const level = this.#levels[i]!
-      if (!level.some((r) => r.signal?.aborted === true || r.deadline <= now)) continue
-      this.#levels[i] = level.filter((r) => {
-        if (r.signal?.aborted === true) { cancelled.push(r); return false }
-        if (r.deadline <= now) {
-          if (r.timeoutAction === 'REJECT') expired.push(r)
-          else this.#delayed.push(r)
-          return false
-        }
-        return true
-      })
-    }
-    if (this.#delayed.some((r) => r.signal?.aborted === true)) {
-      const kept = this.#delayed.filter((r) => { if (r.signal?.aborted === true) { cancelled.push(r); return false } return true })
-      this.#delayed.length = 0
-      this.#delayed.push(...kept)
+      if (level.some((r) => r.signal?.aborted === true || r.deadline <= now)) {
+        this.#levels[i] = level.filter((r) => {
+          if (r.signal?.aborted === true) { cancelled.push(r); return false }
+          if (r.deadline <= now) {
+            if (r.timeoutAction === 'REJECT') expired.push(r)
+            else this.#delayed[i]!.push(r)
+            return false
+          }
+          return true
+        })
+      }
+      const delayed = this.#delayed[i]!
+      if (delayed.some((r) => r.signal?.aborted === true)) {
+        this.#delayed[i] = delayed.filter((r) => { if (r.signal?.aborted === true) { cancelled.push(r); return false } return true })
+      }
     }
     this.#size -= cancelled.length + expired.length
     return { cancelled, expired }
   }
 
-  /** The earliest deadline among items still in a level (delayed ones have passed theirs). */
+  /** The earliest deadline among items not yet timed out (delayed ones have passed theirs). */
   nextDeadline (): number {
     let next = Infinity
     for (const level of this.#levels) for (const r of level) if (r.deadline < next) next = r.deadline
@@ -94,8 +103,7 @@ export class PriorityQueue {
   /** Empties the queue, returning everything that was in it. */
   drain (): QueuedRequest[] {
     const all = [...this.ordered()]
-    for (const level of this.#levels) level.length = 0
-    this.#delayed.length = 0
+    for (const lists of [this.#levels, this.#delayed]) for (const list of lists) list.length = 0
     this.#size = 0
     return all
   }
