@@ -32,8 +32,13 @@ export class ServerProcesses {
   constructor () {
     // 'exit' handlers must be synchronous: SIGKILL whatever is left.
     process.on('exit', () => { for (const c of this.#children) c.kill('SIGKILL') })
+    // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal's process group and
+    // relayed by tsx), and a second signal without a handler would kill it before the cleanup.
+    let stopping = false
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
+      process.on(signal, () => {
+        if (stopping) return
+        stopping = true
         process.stderr.write(`\n${signal}: stopping the servers\n`)
         void this.stopAll().finally(() => process.exit(130))
       })

@@ -18,7 +18,8 @@
  *   npm run bench                  (builds dist first)
  *   npx tsx bench/run.ts [--quick] [--interval ms] [--out file]
  */
-import { mkdtemp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
+import { mkdtemp, mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -47,11 +48,12 @@ const log = (text: string): void => { process.stderr.write(text) }
 
 const servers = new ServerProcesses()
 const repo = await mkdtemp(join(tmpdir(), 'inferd-bench-'))
+// Also on Ctrl-C, where ServerProcesses exits the process before `finally` could run.
+process.on('exit', () => rmSync(repo, { recursive: true, force: true }))
 try {
   await main()
 } finally {
   await servers.stopAll()
-  await rm(repo, { recursive: true, force: true })
 }
 
 async function main (): Promise<void> {

@@ -24,7 +24,13 @@ export class ClosedLoop implements LoadDriver {
   async start (): Promise<void> {
     const { target, requestTimeoutMs } = this.#ctx
     // Connect everyone first, so connection set-up does not fall into the first window.
-    this.#connections = await Promise.all(Array.from({ length: this.#concurrency }, () => HttpConnection.open(target, requestTimeoutMs)))
+    const opened = await Promise.allSettled(Array.from({ length: this.#concurrency }, () => HttpConnection.open(target, requestTimeoutMs)))
+    const failed = opened.find((o) => o.status === 'rejected')
+    if (failed !== undefined) {
+      closeAll(opened.map((o) => (o.status === 'fulfilled' ? o.value : undefined)))
+      throw (failed as PromiseRejectedResult).reason
+    }
+    this.#connections = opened.map((o) => (o as PromiseFulfilledResult<HttpConnection>).value)
     this.#running = true
     this.#workers = this.#connections.map((_, i) => this.#work(i))
   }

@@ -10,7 +10,7 @@ export { EMPTY_LATENCY, percentileOfSorted, pickLatency, summarizeLatencies, typ
 export type { LoadContext, LoadDriver } from './load-driver.js'
 export { applyShapes, fetchModelInputs, parseShapeOption, requestSpecs, type ModelInputs } from './model-inputs.js'
 export { OpenLoop, type OpenLoopOptions, type RequestDistribution } from './open-loop.js'
-export { profileLevel, type LevelSpec, type ProfileOptions, type WindowProgress } from './profiler.js'
+export { profileLevel, type LevelSpec, type ProfileClock, type ProfileOptions, type WindowProgress } from './profiler.js'
 export { SILENT_PROGRESS, terminalProgress, type ProgressSink } from './progress.js'
 export { parseRange } from './range.js'
 export { alignColumns, formatCsv, formatTable, grouped } from './report-format.js'

@@ -59,10 +59,17 @@ export class OpenLoop implements LoadDriver {
   async start (): Promise<void> {
     // A few connections up front; more open on demand.
     const first = Math.min(this.#options.maxConnections, Math.max(1, Math.ceil(this.#options.rate / 1000)))
-    const opened = await Promise.all(Array.from({ length: first }, () => HttpConnection.open(this.#ctx.target, this.#ctx.requestTimeoutMs)))
-    for (const c of opened) {
-      this.#all.add(c)
-      this.#idle.push(c)
+    const opened = await Promise.allSettled(Array.from({ length: first }, () => HttpConnection.open(this.#ctx.target, this.#ctx.requestTimeoutMs)))
+    for (const o of opened) {
+      if (o.status === 'fulfilled') {
+        this.#all.add(o.value)
+        this.#idle.push(o.value)
+      }
+    }
+    const failed = opened.find((o) => o.status === 'rejected')
+    if (failed !== undefined) {
+      closeAll(this.#all)
+      throw (failed as PromiseRejectedResult).reason
     }
     this.#running = true
     this.#originNs = process.hrtime.bigint()

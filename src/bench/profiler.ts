@@ -44,6 +44,15 @@ export interface WindowProgress {
   readonly latencyUs: number
 }
 
+/** The clock and the wait the profiler uses; tests substitute fakes to make windows deterministic. */
+export interface ProfileClock {
+  /** Nanoseconds, monotonic. */
+  readonly now: () => bigint
+  readonly sleep: (ms: number) => Promise<unknown>
+}
+
+const REAL_CLOCK: ProfileClock = { now: process.hrtime.bigint, sleep: (ms) => sleep(ms) }
+
 export interface LevelSpec {
   readonly mode: LoadMode
   readonly level: number
@@ -55,10 +64,16 @@ export interface LevelSpec {
  * Runs one level and returns its measurement.
  *
  * @param onWindow - called after the warm-up and after each window
+ * @param clock - time source and wait (real by default)
  */
-export async function profileLevel (spec: LevelSpec, options: ProfileOptions, onWindow?: (p: WindowProgress) => void): Promise<LevelResult> {
+export async function profileLevel (
+  spec: LevelSpec,
+  options: ProfileOptions,
+  onWindow?: (p: WindowProgress) => void,
+  clock: ProfileClock = REAL_CLOCK,
+): Promise<LevelResult> {
   checkOptions(options)
-  const recorder = new WindowRecorder()
+  const recorder = new WindowRecorder(clock.now)
   const driver = spec.driver(recorder)
   await driver.start()
   const samples: WindowSample[] = []
@@ -69,14 +84,14 @@ export async function profileLevel (spec: LevelSpec, options: ProfileOptions, on
   try {
     recorder.cut() // connection set-up is not load
     if (options.warmupMs > 0) {
-      await sleep(options.warmupMs)
+      await clock.sleep(options.warmupMs)
       const warm = recorder.cut()
       errors += warm.errors
       firstError ??= warm.firstError
       onWindow?.(progress(spec, 0, options, warm))
     }
     while (samples.length < options.maxTrials) {
-      await sleep(options.measurementIntervalMs)
+      await clock.sleep(options.measurementIntervalMs)
       const w = recorder.cut()
       samples.push(w)
       errors += w.errors
