@@ -1,6 +1,6 @@
 import { HttpConnection } from './http-connection.js'
 import { closeAll, type LoadContext, type LoadDriver, recordResult } from './load-driver.js'
-import { seededRandom } from './tensor-data.js'
+import { seededRandom } from '../core/random.js'
 
 /**
  * Request-rate mode (open loop), perf_analyzer's `--request-rate-range`: requests are issued on a

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fromFloat16Bits } from '../core/half.js'
-import { seededRandom, syntheticTensor } from './tensor-data.js'
+import { seededRandom } from '../core/random.js'
+import { syntheticTensor } from './tensor-data.js'
 
 describe('syntheticTensor', () => {
   it('zero: zeros of the right type and size', () => {

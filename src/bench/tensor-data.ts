@@ -1,5 +1,6 @@
 import type { DataType, DataTypeMap, FixedDataType } from '../core/dtype.js'
 import { toBFloat16Bits, toFloat16Bits } from '../core/half.js'
+import { seededRandom } from '../core/random.js'
 import { allocData, elementCount, type Tensor } from '../core/tensor.js'
 
 /**
@@ -26,21 +27,6 @@ export interface SyntheticOptions {
 
 // Integers stay small and non-negative so that index-like inputs (embeddings, gathers) stay valid.
 const INT_RANGE = 100
-
-/**
- * A seeded generator of floats in [0, 1) (mulberry32): the same seed gives the same tensors on
- * every machine. Not for cryptography.
- */
-export function seededRandom (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * One tensor of zeros or random values for `spec`: floats in [0, 1), integers in [0, 100),
@@ -79,3 +65,5 @@ function setRandom (out: DataTypeMap[FixedDataType], datatype: FixedDataType, i:
     default: (out as Int32Array)[i] = Math.floor(random() * INT_RANGE)
   }
 }
+
+export { seededRandom }

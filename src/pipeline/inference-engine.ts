@@ -1,8 +1,10 @@
+import type { CancelSignal } from '../core/cancellation.js'
+import { requestChannel, type RequestTimes } from '../core/diagnostics.js'
 import type { InferenceRequest, InferenceResponse } from '../core/inference.js'
 import type { Tensor } from '../core/tensor.js'
 import { validateRequest } from '../core/validate.js'
 import { Errors, InferdError } from '../errors/index.js'
-import type { ModelRepository } from '../repository/repository.js'
+import type { ModelRepository, ModelVersion } from '../repository/repository.js'
 import { batchKey } from '../scheduler/batch-tensors.js'
 import type { RequestTiming } from '../scheduler/queued-request.js'
 import type { SchedulerRegistry } from '../scheduler/scheduler-registry.js'
@@ -13,7 +15,7 @@ import { schedulePolicy } from './schedule-policy.js'
 /** Per-request options from the protocol adapter. */
 export interface InferOptions {
   /** Aborted when the client goes away; a request still queued is then dropped, never computed. */
-  readonly signal?: AbortSignal
+  readonly signal?: CancelSignal
 }
 
 /**
@@ -24,6 +26,10 @@ export interface InferOptions {
  *
  * Nothing malformed reaches the scheduler. Draining: `close()` stops intake (new requests get
  * SHUTTING_DOWN) and resolves once every request in flight has settled.
+ *
+ * Every request that reached a model version, answered or failed (validation, queue, backend,
+ * timeout, cancellation), is published on `inferd:engine:request` (core/diagnostics.ts) with its
+ * duration and, answered, its queue and compute times: statistics subscribe there.
  */
 export class InferenceEngine {
   readonly #repository: ModelRepository
@@ -39,7 +45,22 @@ export class InferenceEngine {
 
   async infer (req: InferenceRequest, opts: InferOptions = {}): Promise<InferenceResponse> {
     if (this.#closing) throw new InferdError(Errors.SHUTTING_DOWN)
+    const started = performance.now()
     const model = this.#repository.get(req.modelName, req.modelVersion)
+    const seen: Seen = { rows: 0, times: undefined }
+    try {
+      const response = await this.#infer(model, req, opts, seen)
+      if (requestChannel.hasSubscribers) {
+        requestChannel.publish({ model, durationNs: sinceNs(started), rows: seen.rows, ...(seen.times === undefined ? {} : { times: seen.times }) })
+      }
+      return response
+    } catch (err) {
+      if (requestChannel.hasSubscribers) requestChannel.publish({ model, durationNs: sinceNs(started), rows: 0, error: err as Error })
+      throw err
+    }
+  }
+
+  async #infer (model: ModelVersion, req: InferenceRequest, opts: InferOptions, seen: Seen): Promise<InferenceResponse> {
     validateRequest(req, model.name, model.signature)
     const runtime = this.#schedulers.get(model)
     if (runtime === undefined) throw new InferdError(Errors.MODEL_NOT_READY, [model.name, model.version, 'no scheduler'])
@@ -47,6 +68,7 @@ export class InferenceEngine {
     const outputNames = req.outputs !== undefined && req.outputs.length > 0 ? req.outputs.map((o) => o.name) : model.signature.outputs.map((o) => o.name)
     const inputs = reshapeInputs(req.inputs, model.config)
     const batched = model.signature.maxBatchSize > 0
+    const rows = batched ? (inputs[0]?.shape[0] ?? 1) : 1
     this.#inFlight++
     try {
       const raw = await new Promise<Tensor[]>((resolve, reject) => {
@@ -54,18 +76,19 @@ export class InferenceEngine {
         runtime.scheduler.enqueue({
           inputs,
           outputNames,
-          rows: batched ? (inputs[0]?.shape[0] ?? 1) : 1,
+          rows,
           key: batched ? batchKey(inputs) : '',
           priority: policy.priority,
           enqueuedAt: now,
           deadline: policy.timeoutUs > 0 ? now + policy.timeoutUs / 1000 : Infinity,
           timeoutAction: policy.timeoutAction,
           ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-          resolve: (outputs: Tensor[], _timing: RequestTiming) => resolve(outputs),
+          resolve: (outputs: Tensor[], timing: RequestTiming) => { seen.times = timing; resolve(outputs) },
           reject,
         })
       })
       const outputs = applyClassification(reshapeOutputs(raw, model.config), req.outputs, model.labels, batched)
+      seen.rows = rows
       return {
         ...(req.id === undefined ? {} : { id: req.id }),
         modelName: model.name,
@@ -83,4 +106,14 @@ export class InferenceEngine {
     this.#closing = true
     if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#drained = resolve })
   }
+}
+
+/** What the data path learned about a request, for its `inferd:engine:request` message. */
+interface Seen {
+  rows: number
+  times: RequestTimes | undefined
+}
+
+function sinceNs (startMs: number): number {
+  return Math.round((performance.now() - startMs) * 1e6)
 }

@@ -1,27 +1,16 @@
 import { EventEmitter } from 'node:events'
-import { readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
-import type { Backend, ModelSession, SessionOptions } from '../backends/backend.js'
-import { MODEL_CONFIG_FILENAME } from '../config/constants.js'
-import type { ModelSignature } from '../core/signature.js'
+import type { Backend } from '../backends/backend.js'
 import { Errors } from '../errors/codes.js'
 import { InferdError } from '../errors/inferd-error.js'
-import { completeConfig } from './complete-config.js'
-import { type OutputLabels, readOutputLabels } from './labels.js'
-import { backendNameFor, sessionOptionsFor } from './load-options.js'
-import { type ModelConfig, parseModelConfig } from './model-config.js'
-import { canTransition, type ModelState, type ModelStateChange, REASONS } from './model-state.js'
-import type { ResolvedModelConfig } from './resolved-model-config.js'
-import { exists, listVersions, type ModelSource, scanRepository } from './scan.js'
-import { parseVersionFolder, selectVersions } from './version-policy.js'
+import { type EntryContext, ModelEntry } from './model-entry.js'
+import { fingerprintModel } from './model-fingerprint.js'
+import type { ModelConfig } from './model-config.js'
+import type { ModelStateChange } from './model-state.js'
+import type { ModelVersion, RepositoryIndexEntry, RepositoryLogger, VersionHooks } from './model-version.js'
+import { RepositoryPoller } from './repository-poller.js'
+import { scanRepository } from './scan.js'
 
-/** The log sink the repository writes to (a pino logger fits). */
-export interface RepositoryLogger {
-  debug (obj: object, msg?: string): void
-  info (obj: object, msg?: string): void
-  warn (obj: object, msg?: string): void
-  error (obj: object, msg?: string): void
-}
+export type { ModelVersion, RepositoryIndexEntry, RepositoryLogger, VersionHooks } from './model-version.js'
 
 export interface ModelRepositoryOptions {
   /** A repository folder, or a single model file (served as one model, version 1). */
@@ -39,75 +28,34 @@ export interface ModelRepositoryOptions {
   readonly gpuAvailable?: boolean
 }
 
-/**
- * Lifecycle hooks for whoever executes requests (the engine's schedulers). `prepare` runs after a
- * version opened and its config completed, before it turns READY: a rejection makes the version
- * UNAVAILABLE with that reason. `retire` runs once a version stops being served (unload, reload,
- * close), before its session closes, and resolves when the version's requests have drained.
- */
-export interface VersionHooks {
-  prepare (version: ModelVersion): Promise<void>
-  retire (version: ModelVersion): Promise<void>
-}
-
-/** A served model version: everything a request needs. */
-export interface ModelVersion {
-  readonly name: string
-  readonly version: string
-  readonly state: 'READY'
-  readonly config: ResolvedModelConfig
-  readonly signature: ModelSignature
-  /** Class labels per output name, for outputs with a label_filename. */
-  readonly labels: OutputLabels
-  readonly session: ModelSession
-  /** The model file the session was opened from. */
-  readonly path: string
-  /** The backend that opened it, and the options it was opened with (to open it again elsewhere: a worker thread). */
-  readonly backend: string
-  readonly sessionOptions: SessionOptions
-}
-
-/** One row of the repository index (Triton's `$repository_index_response` entry). */
-export interface RepositoryIndexEntry {
-  readonly name: string
-  /** Absent for a model none of whose versions could be considered (never loaded, or its config failed). */
-  readonly version?: string
-  readonly state: ModelState
-  readonly reason: string
+/** How long, and until what, a request waits for a model that is loading. */
+export interface WaitOptions {
+  /** Milliseconds at most; 0 does not wait. */
+  readonly waitMs: number
+  /** Stops the wait (REQUEST_CANCELLED) when the client goes away. */
+  readonly signal?: AbortSignal
 }
 
 /** Events of the repository, as listener signatures. */
 export interface ModelRepositoryEvents {
-  /** A model version (or, without version, a whole model) changed state. */
+  /** A model version (or, without version, a whole model) changed state, or its reason changed. */
   state: (change: ModelStateChange) => void
 }
 
-interface VersionRecord {
-  readonly version: number
-  state: ModelState
-  reason: string
-  served: ModelVersion | undefined
-}
-
-interface ModelEntry {
-  readonly source: ModelSource
-  /** The model as a whole; meaningful while it has no version records. */
-  state: ModelState
-  reason: string
-  versions: Map<number, VersionRecord>
-  loading: Promise<void> | undefined
-}
-
 /**
- * The models of one repository and the lifecycle of their versions.
+ * The models of one repository and the lifecycle of their versions (Triton's model control).
  *
- * `scan()` finds models, `loadAll()` loads every version each model's policy selects; a failure
- * marks that version (or model) UNAVAILABLE with the reason and never stops the others. `get()`
- * hands out READY versions only. Loading one model is one private method (`#loadModel`), so that
- * explicit load/unload and polling can reuse it.
+ * - `loadAll()` (mode none, and poll's start) loads every model; a failure marks that version or
+ *   model UNAVAILABLE with the reason and never stops the others.
+ * - `load(name)` / `unload(name)` (mode explicit) load, reload or unload one model; `poll()` and
+ *   `startPolling()` (mode poll) reload what changed on disk, load new models, unload removed ones.
+ * - `get()` hands out READY versions only; `whenReady()` waits while a model is loading.
+ *
+ * Each model's operations run one at a time (see {@link ModelEntry}); a reload opens the new
+ * version beside the one serving and swaps only once it is READY, so no request fails for it.
  *
  * Ownership: the repository owns every session it opened and closes them in `close()`
- * (idempotent; loads still in flight are awaited, and what they open is closed at once).
+ * (idempotent; operations still in flight are awaited, and what they open is closed at once).
  *
  * @example
  * const repo = new ModelRepository({ root: 'models', backends, defaultMaxBatchSize: 256, logger })
@@ -120,12 +68,31 @@ export class ModelRepository {
   readonly #log: RepositoryLogger
   readonly #models = new Map<string, ModelEntry>()
   readonly #events = new EventEmitter()
+  /** Requests waiting for a model to load, woken on every change. */
+  readonly #waiters = new Set<() => void>()
+  /** Free start-up load slots, and loads waiting for one. */
+  #freeSlots: number
+  readonly #slotQueue: Array<() => void> = []
+  readonly #entryContext: EntryContext
+  #poller: RepositoryPoller | undefined
   #closed = false
   #closing: Promise<void> | undefined
 
   constructor (options: ModelRepositoryOptions) {
     this.#options = options
     this.#log = options.logger
+    this.#freeSlots = Math.max(1, options.loadConcurrency ?? 2)
+    this.#entryContext = {
+      root: options.root,
+      backends: options.backends,
+      defaultMaxBatchSize: options.defaultMaxBatchSize,
+      gpuAvailable: options.gpuAvailable,
+      hooks: options.hooks,
+      log: options.logger,
+      closed: () => this.#closed,
+      emit: (change) => this.#emit(change),
+      settled: () => this.#wake(),
+    }
   }
 
   /** The repository root this instance serves. */
@@ -147,35 +114,87 @@ export class ModelRepository {
   }
 
   /**
-   * Finds the repository's models and registers the new ones (UNAVAILABLE, 'not loaded').
-   * Models already known are kept as they are.
+   * Finds the repository's models and registers the new ones (UNAVAILABLE, 'not loaded'). Known
+   * models are kept; one whose folder is gone is forgotten when nothing of it serves.
    *
    * @returns the names of the models found, sorted
    * @throws InferdError REPOSITORY_INVALID when the root is missing or not a folder or model file
    */
   async scan (): Promise<string[]> {
     const sources = await scanRepository(this.#options.root, (name, why) => this.#log.debug({ model: name, reason: why }, 'ignoring repository entry'))
+    const found = new Set(sources.map((s) => s.name))
     for (const source of sources) {
-      if (this.#models.has(source.name)) continue
-      this.#models.set(source.name, { source, state: 'UNAVAILABLE', reason: REASONS.NOT_LOADED, versions: new Map(), loading: undefined })
+      if (!this.#models.has(source.name)) this.#models.set(source.name, new ModelEntry(source, this.#entryContext))
     }
-    return sources.map((s) => s.name)
+    for (const [name, entry] of this.#models) {
+      if (!found.has(name) && !entry.busy && !entry.serving) this.#models.delete(name)
+    }
+    return [...found]
   }
 
   /**
-   * Scans, then loads every model that has no READY version, a few at a time. Resolves when every
-   * model has been tried; failures are in `list()`, the log and the `'state'` events.
+   * Scans, then loads every model that has no READY version (or, with `names`, those models),
+   * a few at a time. Resolves when each has been tried; failures are in `list()`, the log and the
+   * `'state'` events. Requests for a model queued here wait for it (see whenReady).
    *
    * @throws InferdError SHUTTING_DOWN after close(); REPOSITORY_INVALID from the scan
    */
-  async loadAll (): Promise<void> {
+  async loadAll (names?: readonly string[]): Promise<void> {
     if (this.#closed) throw new InferdError(Errors.SHUTTING_DOWN)
+    const loads = new Map<string, Promise<unknown>>()
+    const queue = (): void => {
+      for (const entry of this.#models.values()) {
+        if (loads.has(entry.name) || entry.loading || entry.serving || (names !== undefined && !names.includes(entry.name))) continue
+        loads.set(entry.name, entry.load({ slot: () => this.#slot() }))
+      }
+    }
+    // Models found by an earlier scan are queued before this scan yields, so that a request
+    // arriving meanwhile already waits for its model instead of finding it 'not loaded'.
+    queue()
     await this.scan()
-    const pending = [...this.#models.values()].filter((e) => e.loading === undefined && ![...e.versions.values()].some((r) => r.state === 'READY'))
-    const workers = Math.max(1, Math.min(this.#options.loadConcurrency ?? 2, pending.length))
-    await Promise.all(Array.from({ length: workers }, async () => {
-      for (let entry = pending.shift(); entry !== undefined; entry = pending.shift()) await this.#loadModel(entry)
-    }))
+    queue()
+    await Promise.all(loads.values())
+  }
+
+  /**
+   * Loads a model, or reloads it if loaded: versions whose files changed since they were opened
+   * (all of them, with a config override) are opened beside the serving ones and swapped in
+   * once READY; versions the policy no longer selects are retired. Concurrent calls for the
+   * same model run one after the other.
+   *
+   * @param configOverride - used instead of the model's config.yaml (see parseConfigOverride)
+   * @throws InferdError MODEL_NOT_FOUND when the repository has no such model; the first
+   *   failure (MODEL_CONFIG_INVALID, MODEL_LOAD_FAILED, …) after trying, what served before
+   *   still serving; SHUTTING_DOWN after close()
+   */
+  async load (name: string, configOverride?: ModelConfig): Promise<void> {
+    const entry = await this.#find(name)
+    const failure = await entry.load(configOverride === undefined ? {} : { configOverride })
+    if (failure !== undefined) throw failure
+  }
+
+  /**
+   * Unloads every version of a model: new requests get MODEL_NOT_READY at once, requests already
+   * taken finish, then the sessions close. Resolves when they have. Unloading a model that is
+   * not loaded is not an error.
+   *
+   * @throws InferdError MODEL_NOT_FOUND; SHUTTING_DOWN after close()
+   */
+  async unload (name: string): Promise<void> {
+    const entry = this.#models.get(name) ?? await this.#find(name)
+    await entry.unload()
+  }
+
+  /** Rescans, then lists every model and version (Triton's repository index); `ready` keeps READY rows only. */
+  async index (options: { readonly ready?: boolean } = {}): Promise<RepositoryIndexEntry[]> {
+    if (!this.#closed) await this.scan()
+    const rows = this.list()
+    return options.ready === true ? rows.filter((r) => r.state === 'READY') : rows
+  }
+
+  /** Every model and version with its state and reason, as known now (no rescan), sorted. */
+  list (): RepositoryIndexEntry[] {
+    return [...this.#models.keys()].sort().flatMap((name) => (this.#models.get(name) as ModelEntry).index())
   }
 
   /**
@@ -186,186 +205,146 @@ export class ModelRepository {
   get (name: string, version?: string): ModelVersion {
     const entry = this.#models.get(name)
     if (entry === undefined) throw new InferdError(Errors.MODEL_NOT_FOUND, [name])
-    const records = [...entry.versions.values()].sort((a, b) => b.version - a.version)
-    if (version === undefined || version === '') {
-      const ready = records.find((r) => r.served !== undefined)
-      if (ready?.served !== undefined) return ready.served
-      const newest = records[0]
-      if (newest === undefined) throw new InferdError(Errors.MODEL_NOT_READY, [name, 'latest', entry.reason], { details: { state: entry.state } })
-      throw notReady(name, newest)
-    }
-    const wanted = parseVersionFolder(version)
-    const record = wanted === undefined ? undefined : entry.versions.get(wanted)
-    if (record === undefined) {
-      // A model whose config failed has no versions to look in: its reason says more than "no such version".
-      if (entry.versions.size === 0 && wanted !== undefined) throw new InferdError(Errors.MODEL_NOT_READY, [name, version, entry.reason])
-      throw new InferdError(Errors.MODEL_VERSION_NOT_FOUND, [name, version])
-    }
-    if (record.served === undefined) throw notReady(name, record)
-    return record.served
+    return entry.served(version)
   }
 
-  /** Every model and version with its state and reason (Triton's repository index), sorted. */
-  list (): RepositoryIndexEntry[] {
-    const out: RepositoryIndexEntry[] = []
-    for (const name of [...this.#models.keys()].sort()) {
-      const entry = this.#models.get(name) as ModelEntry
-      if (entry.versions.size === 0) {
-        out.push({ name, state: entry.state, reason: entry.reason })
+  /**
+   * Like get(), but a model that is not ready while a load of it is queued or running passes: a
+   * request for it may wait (whenReady). Lets a protocol adapter refuse unknown models early.
+   */
+  check (name: string, version?: string): void {
+    try {
+      this.get(name, version)
+    } catch (err) {
+      if (!this.#mayBecomeReady(name, err)) throw err
+    }
+  }
+
+  /**
+   * Resolves once get(name, version) would succeed, waiting while the model loads (first load,
+   * reload of a version not yet served, warmup) for at most `waitMs`. It does not return the
+   * version: call get() right after, in the same turn as using it, so a reload cannot swap it in
+   * between.
+   *
+   * @throws InferdError what get() throws, at once when no load is under way or after the wait;
+   *   REQUEST_CANCELLED when `signal` aborts
+   */
+  async whenReady (name: string, version: string | undefined, options: WaitOptions): Promise<void> {
+    const deadline = performance.now() + options.waitMs
+    for (;;) {
+      try {
+        this.get(name, version)
+        return
+      } catch (err) {
+        const left = deadline - performance.now()
+        if (!this.#mayBecomeReady(name, err) || left <= 0) throw err
+        if (options.signal?.aborted === true) throw new InferdError(Errors.REQUEST_CANCELLED)
+        await this.#nextChange(left, options.signal)
+      }
+    }
+  }
+
+  /**
+   * One poll of the repository: new models are loaded, models whose folder is gone are unloaded
+   * and forgotten, models whose files changed are reloaded (see load). Models with an operation
+   * under way are left for the next poll. Never throws; problems are logged.
+   */
+  async poll (): Promise<void> {
+    if (this.#closed) return
+    let found: Set<string>
+    try {
+      found = new Set(await this.scan())
+    } catch (err) {
+      this.#log.warn({ err }, 'repository poll: scan failed; keeping the models as they are')
+      return
+    }
+    for (const entry of [...this.#models.values()]) {
+      if (this.#closed) return
+      if (entry.busy) continue
+      if (!found.has(entry.name)) {
+        this.#log.info({ model: entry.name }, 'model removed from the repository: unloading')
+        await entry.unload()
+        if (!entry.busy) this.#models.delete(entry.name)
         continue
       }
-      for (const r of [...entry.versions.values()].sort((a, b) => a.version - b.version)) {
-        out.push({ name, version: String(r.version), state: r.state, reason: r.reason })
-      }
+      const files = await fingerprintModel(entry.source)
+      if (files.whole === entry.attempted) continue
+      this.#log.info({ model: entry.name }, entry.attempted === undefined ? 'new model in the repository: loading' : 'model files changed: reloading')
+      await entry.load()
     }
-    return out
   }
 
-  /** Closes every session (after loads in flight settle) and marks the versions unloaded. Idempotent. */
+  /** Polls every `intervalMs` until close() (mode poll). Calling it again does nothing. */
+  startPolling (intervalMs: number): void {
+    if (this.#closed || this.#poller !== undefined) return
+    this.#poller = new RepositoryPoller(intervalMs, () => this.poll(), this.#log)
+    this.#poller.start()
+  }
+
+  /** Stops polling, waits for operations in flight, closes every session. Idempotent. */
   close (): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true
-      await Promise.allSettled([...this.#models.values()].map((e) => e.loading))
-      for (const entry of this.#models.values()) {
-        for (const record of entry.versions.values()) await this.#unloadVersion(entry, record)
-      }
+      this.#wake()
+      await this.#poller?.stop()
+      await Promise.all([...this.#models.values()].map((e) => e.idle()))
+      for (const entry of this.#models.values()) await entry.closeAll()
     })()
     return this.#closing
   }
 
-  /** Loads one model: config, version selection, then each selected version in turn. Never throws. */
-  #loadModel (entry: ModelEntry, configOverride?: ModelConfig): Promise<void> {
-    const run = async (): Promise<void> => {
-      const { name } = entry.source
-      if (this.#closed) return
-      let config: ModelConfig
-      let backend: Backend
-      let selected: { serve: readonly number[]; missing: readonly number[] }
-      try {
-        config = configOverride ?? await this.#readConfig(entry.source)
-        const backendName = backendNameFor(name, config)
-        backend = this.#options.backends(backendName) ??
-          failModel(name, `backend '${backendName}' is not available`)
-        const present = entry.source.kind === 'file' ? [1] : await listVersions(entry.source.dir)
-        selected = selectVersions(present, config.version_policy)
-        if (selected.serve.length === 0 && selected.missing.length === 0) {
-          failModel(name, present.length === 0 ? 'no version folder (a folder named 1, 2, ...) holds a model' : 'the version policy selects no version')
-        }
-      } catch (err) {
-        const reason = (err as Error).message
-        this.#log.error({ model: name, reason }, 'model failed to load')
-        this.#transition(entry, undefined, 'UNAVAILABLE', reason)
-        return
-      }
-      // Records of versions no longer selected hold no session (only non-READY models are loaded here).
-      for (const v of entry.versions.keys()) {
-        if (!selected.serve.includes(v) && !selected.missing.includes(v)) entry.versions.delete(v)
-      }
-      for (const v of selected.missing) {
-        const record = this.#record(entry, v)
-        this.#transition(entry, record, 'UNAVAILABLE', `version ${v} is named by version_policy.specific but has no folder`)
-        this.#log.warn({ model: name, version: v }, 'version named by the policy is missing')
-      }
-      const groupKind = config.instance_group?.[0]?.kind
-      const gpu = groupKind === 'KIND_GPU' || ((groupKind === undefined || groupKind === 'KIND_AUTO') && this.#options.gpuAvailable === true)
-      for (const v of selected.serve) {
-        const record = this.#record(entry, v)
-        this.#transition(entry, record, 'LOADING', '')
-        try {
-          record.served = await this.#loadVersion(entry.source, v, config, backend, gpu)
-          this.#transition(entry, record, 'READY', '')
-          this.#log.info({ model: name, version: v, maxBatchSize: record.served.config.max_batch_size }, 'model version ready')
-        } catch (err) {
-          const reason = (err as Error).message
-          this.#transition(entry, record, 'UNAVAILABLE', reason)
-          if (reason !== REASONS.CLOSED) this.#log.error({ model: name, version: v, reason, err }, 'model version failed to load')
-        }
-      }
-    }
-    const loading = run().finally(() => { entry.loading = undefined })
-    entry.loading = loading
-    return loading
+  async #find (name: string): Promise<ModelEntry> {
+    if (this.#closed) throw new InferdError(Errors.SHUTTING_DOWN)
+    await this.scan() // a model folder added since start-up is loadable too
+    const entry = this.#models.get(name)
+    if (entry === undefined) throw new InferdError(Errors.MODEL_NOT_FOUND, [name])
+    return entry
   }
 
-  /** Opens one version and completes its config. The session is closed again on any later failure. */
-  async #loadVersion (source: ModelSource, version: number, config: ModelConfig, backend: Backend, gpu: boolean): Promise<ModelVersion> {
-    const name = source.name
-    const filename = config.default_model_filename ?? backend.defaultModelFilename
-    const path = source.kind === 'file' ? source.file : join(source.dir, String(version), filename)
-    if (!await exists(path)) {
-      throw new InferdError(Errors.MODEL_LOAD_FAILED, [name, version, `model file ${relative(this.#options.root, path) || path} not found`])
-    }
-    const sessionOptions = sessionOptionsFor(name, config, gpu)
-    const session = await backend.open(path, sessionOptions, this.#log).catch((err: unknown) => {
-      throw new InferdError(Errors.MODEL_LOAD_FAILED, [name, version, (err as Error).message], { cause: err })
+  #mayBecomeReady (name: string, err: unknown): boolean {
+    if (this.#closed || !(err instanceof InferdError)) return false
+    if (err.code !== Errors.MODEL_NOT_READY.code && err.code !== Errors.MODEL_VERSION_NOT_FOUND.code) return false
+    return this.#models.get(name)?.loading === true
+  }
+
+  #nextChange (ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.#waiters.delete(done)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.#waiters.add(done)
+      signal?.addEventListener('abort', done, { once: true })
     })
-    try {
-      const completed = completeConfig(config, session.declared, {
-        modelName: name,
-        backend,
-        defaultMaxBatchSize: this.#options.defaultMaxBatchSize,
-        ...(this.#options.gpuAvailable === undefined ? {} : { gpuAvailable: this.#options.gpuAvailable }),
-      })
-      const labels = await readOutputLabels(name, source.dir, completed.config.output)
-      if (this.#closed) throw new Error(REASONS.CLOSED)
-      const served: ModelVersion = { name, version: String(version), state: 'READY', ...completed, labels, session, path, backend: backend.name, sessionOptions }
-      await this.#options.hooks?.prepare(served)
-      return served
-    } catch (err) {
-      await session.close().catch((closeErr: unknown) => this.#log.warn({ model: name, version, err: closeErr }, 'closing a failed session failed'))
-      throw err
+  }
+
+  #wake (): void {
+    for (const done of [...this.#waiters]) done()
+  }
+
+  /** Start-up loads run `loadConcurrency` at a time; a slot is released by calling the function it resolves to. */
+  #slot (): Promise<() => void> {
+    const release = (): void => {
+      const next = this.#slotQueue.shift()
+      if (next !== undefined) next(); else this.#freeSlots++
     }
-  }
-
-  async #readConfig (source: ModelSource): Promise<ModelConfig> {
-    if (source.kind === 'file') return {}
-    const file = join(source.dir, MODEL_CONFIG_FILENAME)
-    if (!await exists(file)) return {}
-    return parseModelConfig(await readFile(file, 'utf8'), { modelName: source.name, file })
-  }
-
-  async #unloadVersion (entry: ModelEntry, record: VersionRecord): Promise<void> {
-    const served = record.served
-    if (served === undefined) return
-    this.#transition(entry, record, 'UNLOADING', '')
-    record.served = undefined
-    await this.#options.hooks?.retire(served).catch((err: unknown) => this.#log.warn({ model: served.name, version: served.version, err }, 'retiring a version failed'))
-    await served.session.close().catch((err: unknown) => this.#log.warn({ model: served.name, version: served.version, err }, 'closing a session failed'))
-    this.#transition(entry, record, 'UNAVAILABLE', REASONS.UNLOADED)
-  }
-
-  #record (entry: ModelEntry, version: number): VersionRecord {
-    let record = entry.versions.get(version)
-    if (record === undefined) {
-      record = { version, state: 'UNAVAILABLE', reason: REASONS.NOT_LOADED, served: undefined }
-      entry.versions.set(version, record)
+    if (this.#freeSlots > 0) {
+      this.#freeSlots--
+      return Promise.resolve(release)
     }
-    return record
+    return new Promise((resolve) => this.#slotQueue.push(() => resolve(release)))
   }
 
-  /** Moves a version (or, without one, the model) to a state, checks the move, and tells listeners. */
-  #transition (entry: ModelEntry, record: VersionRecord | undefined, state: ModelState, reason: string): void {
-    const target = record ?? entry
-    if (!canTransition(target.state, state)) {
-      throw new InferdError(Errors.INTERNAL, [`model '${entry.source.name}' cannot go from ${target.state} to ${state}`])
-    }
-    target.state = state
-    target.reason = reason
-    const change: ModelStateChange = { name: entry.source.name, ...(record === undefined ? {} : { version: String(record.version) }), state, reason }
+  #emit (change: ModelStateChange): void {
     try {
       this.#events.emit('state', change)
     } catch (err) {
       // A listener's bug must not break loading: log it and go on.
       this.#log.error({ err, change }, "a 'state' listener threw")
     }
+    this.#wake()
   }
-}
-
-function failModel (name: string, reason: string): never {
-  throw new InferdError(Errors.MODEL_CONFIG_INVALID, [name, reason])
-}
-
-function notReady (name: string, record: VersionRecord): InferdError {
-  const reason = record.reason === '' ? record.state.toLowerCase() : record.reason
-  return new InferdError(Errors.MODEL_NOT_READY, [name, String(record.version), reason], { details: { state: record.state } })
 }

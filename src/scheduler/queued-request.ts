@@ -1,3 +1,5 @@
+import type { CancelSignal } from '../core/cancellation.js'
+import type { RequestTimes } from '../core/diagnostics.js'
 import type { Tensor } from '../core/tensor.js'
 import type { InferdError } from '../errors/index.js'
 
@@ -25,14 +27,16 @@ export interface QueuedRequest {
   readonly deadline: number
   readonly timeoutAction: TimeoutAction
   /** Aborted when the client goes away: a queued request is then dropped without being computed. */
-  readonly signal?: AbortSignal
+  readonly signal?: CancelSignal
   resolve (outputs: Tensor[], timing: RequestTiming): void
   reject (err: InferdError): void
 }
 
-/** Where a request's time went, for statistics: ns spent queued and computing its batch. */
-export interface RequestTiming {
-  readonly queueNs: number
+/**
+ * Where a request's time went, for statistics: ns spent queued, and its batch's compute time,
+ * whole (`computeNs`) and by phase (core/diagnostics.ts {@link RequestTimes}).
+ */
+export interface RequestTiming extends RequestTimes {
   readonly computeNs: number
   readonly batchRows: number
 }

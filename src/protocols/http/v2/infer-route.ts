@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Cancellation } from '../../../core/cancellation.js'
 import type { InferenceRequest } from '../../../core/inference.js'
 import type { HttpContext } from '../context.js'
 import { decodeInferRequest } from './decode-request.js'
@@ -28,9 +29,9 @@ export function inferRoutes (ctx: HttpContext) {
       : decodeInferRequest(body, headerLength, target)
     // The client going away before the answer aborts the request: still queued, it is dropped
     // and never computed. ServerResponse 'close' also fires after a normal finish; that is ignored.
-    const abort = new AbortController()
-    reply.raw.once('close', () => { if (!reply.raw.writableFinished) abort.abort() })
-    const response = await engine.infer(request, { signal: abort.signal })
+    const cancellation = new Cancellation()
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) cancellation.cancel() })
+    const response = await engine.infer(request, { signal: cancellation })
     const encoded = encodeInferResponse(response, request)
     if (typeof encoded === 'string') return reply.type('application/json').send(encoded)
     return reply
