@@ -41,6 +41,15 @@ export const REASONS = Object.freeze({
   CLOSED: 'repository closed',
 })
 
+/**
+ * Whether an index row lets a strictly-ready server report ready (Triton's strict readiness):
+ * READY, or deliberately not loaded: never loaded (explicit mode loads only what it is asked to)
+ * or unloaded on request. A version LOADING or UNAVAILABLE for a failure is not.
+ */
+export function countsAsReady (row: { readonly state: ModelState; readonly reason: string }): boolean {
+  return row.state === 'READY' || (row.state === 'UNAVAILABLE' && (row.reason === REASONS.NOT_LOADED || row.reason === REASONS.UNLOADED))
+}
+
 /** A change of state, as the repository's `'state'` event carries it. */
 export interface ModelStateChange {
   readonly name: string

@@ -1,64 +1,18 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ModelBuilder } from '../../scripts/onnx/builder.js'
-import type { Backend, DeclaredTensor, ModelSession } from '../backends/backend.js'
-import type { DataType } from '../core/dtype.js'
-import type { Tensor } from '../core/tensor.js'
+import { OrtTestBackend } from '../../test/helpers/ort-test-backend.js'
 import { InferdError } from '../errors/inferd-error.js'
 import type { ModelStateChange } from './model-state.js'
 import { ModelRepository, type RepositoryLogger } from './repository.js'
 
 /**
- * The repository against real onnxruntime sessions. The backend here is a test helper that opens
+ * The repository against real onnxruntime sessions. The backend is a test helper that opens
  * files with onnxruntime-node directly (not the project's ONNX backend, so that this test depends
  * only on the Backend contract) and counts the sessions it closes.
  */
-
-const ORT_TYPES: Readonly<Record<string, DataType>> = {
-  float32: 'FP32', float64: 'FP64', float16: 'FP16', int8: 'INT8', int16: 'INT16', int32: 'INT32', int64: 'INT64',
-  uint8: 'UINT8', uint16: 'UINT16', uint32: 'UINT32', uint64: 'UINT64', bool: 'BOOL', string: 'BYTES',
-}
-
-function declaredOf (meta: readonly ort.InferenceSession.ValueMetadata[]): DeclaredTensor[] {
-  return meta.map((m) => {
-    if (!m.isTensor) throw new Error(`${m.name} is not a tensor`)
-    const datatype = ORT_TYPES[m.type]
-    if (datatype === undefined) throw new Error(`unmapped type ${m.type}`)
-    return { name: m.name, datatype, shape: m.shape.map((d) => (typeof d === 'number' ? d : -1)) }
-  })
-}
-
-class OrtTestBackend implements Backend {
-  readonly name = 'onnxruntime'
-  readonly platform = 'onnxruntime_onnx'
-  readonly defaultModelFilename = 'model.onnx'
-  opened = 0
-  closed = 0
-
-  async open (path: string): Promise<ModelSession> {
-    const session = await ort.InferenceSession.create(path)
-    this.opened++
-    const backend = this
-    return {
-      declared: { inputs: declaredOf(session.inputMetadata), outputs: declaredOf(session.outputMetadata) },
-      async run (inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
-        const feeds = Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor('float32', t.data as Float32Array, [...t.shape])]))
-        const result = await session.run(feeds, [...outputNames])
-        return outputNames.map((name) => {
-          const out = result[name] as ort.Tensor
-          return { name, datatype: 'FP32', shape: [...out.dims], data: out.data as Float32Array }
-        })
-      },
-      async close (): Promise<void> {
-        backend.closed++
-        await session.release()
-      },
-    }
-  }
-}
 
 /** Identity over float32 with a symbolic batch dimension: x f32[batch,4] → y f32[batch,4]. */
 function identity (shape: ReadonlyArray<number | string> = ['batch', 4]): Uint8Array {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Backend } from '../backends/backend.js'
+import type { CancelSignal } from '../core/cancellation.js'
 import { Errors } from '../errors/codes.js'
 import { InferdError } from '../errors/inferd-error.js'
 import { type EntryContext, ModelEntry } from './model-entry.js'
@@ -33,7 +34,7 @@ export interface WaitOptions {
   /** Milliseconds at most; 0 does not wait. */
   readonly waitMs: number
   /** Stops the wait (REQUEST_CANCELLED) when the client goes away. */
-  readonly signal?: AbortSignal
+  readonly signal?: CancelSignal
 }
 
 /** Events of the repository, as listener signatures. */
@@ -75,6 +76,7 @@ export class ModelRepository {
   readonly #slotQueue: Array<() => void> = []
   readonly #entryContext: EntryContext
   #poller: RepositoryPoller | undefined
+  #findChain: Promise<void> = Promise.resolve()
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -168,7 +170,7 @@ export class ModelRepository {
    *   still serving; SHUTTING_DOWN after close()
    */
   async load (name: string, configOverride?: ModelConfig): Promise<void> {
-    const entry = await this.#find(name)
+    const entry = this.#known(name) ?? await this.#find(name)
     const failure = await entry.load(configOverride === undefined ? {} : { configOverride })
     if (failure !== undefined) throw failure
   }
@@ -181,7 +183,7 @@ export class ModelRepository {
    * @throws InferdError MODEL_NOT_FOUND; SHUTTING_DOWN after close()
    */
   async unload (name: string): Promise<void> {
-    const entry = this.#models.get(name) ?? await this.#find(name)
+    const entry = this.#known(name) ?? await this.#find(name)
     await entry.unload()
   }
 
@@ -264,7 +266,8 @@ export class ModelRepository {
       if (!found.has(entry.name)) {
         this.#log.info({ model: entry.name }, 'model removed from the repository: unloading')
         await entry.unload()
-        if (!entry.busy) this.#models.delete(entry.name)
+        await entry.idle()
+        if (!entry.busy && !entry.serving) this.#models.delete(entry.name)
         continue
       }
       const files = await fingerprintModel(entry.source)
@@ -293,9 +296,21 @@ export class ModelRepository {
     return this.#closing
   }
 
-  async #find (name: string): Promise<ModelEntry> {
+  /**
+   * A model already known: its operation is queued in this very turn, so requests arriving from
+   * now on see it loading, and calls queue in the order they were made.
+   */
+  #known (name: string): ModelEntry | undefined {
     if (this.#closed) throw new InferdError(Errors.SHUTTING_DOWN)
-    await this.scan() // a model folder added since start-up is loadable too
+    return this.#models.get(name)
+  }
+
+  /** A model not known yet: rescans (a folder added since start-up is loadable too), one scan after another so calls keep their order. */
+  async #find (name: string): Promise<ModelEntry> {
+    const scanned = this.#findChain.then(() => this.scan())
+    this.#findChain = scanned.then(() => {}, () => {})
+    await scanned
+    if (this.#closed) throw new InferdError(Errors.SHUTTING_DOWN)
     const entry = this.#models.get(name)
     if (entry === undefined) throw new InferdError(Errors.MODEL_NOT_FOUND, [name])
     return entry
@@ -307,12 +322,13 @@ export class ModelRepository {
     return this.#models.get(name)?.loading === true
   }
 
-  #nextChange (ms: number, signal: AbortSignal | undefined): Promise<void> {
+  #nextChange (ms: number, signal: CancelSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
+      // CancelSignal has no removeEventListener: a listener left behind calls done() again, which
+      // does nothing once resolved.
       const done = (): void => {
         clearTimeout(timer)
         this.#waiters.delete(done)
-        signal?.removeEventListener('abort', done)
         resolve()
       }
       const timer = setTimeout(done, ms)
