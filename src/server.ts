@@ -3,10 +3,13 @@ import type { FastifyInstance } from 'fastify'
 import { defaultBackends } from './backends/registry.js'
 import { resolveConfig, type ServerConfigInput } from './config/resolve.js'
 import type { ServerConfig } from './config/schema.js'
-import { Errors, InferdError } from './errors/index.js'
 import { createLogger, type Logger } from './observability/logger.js'
+import { Statistics } from './observability/statistics.js'
 import { InferenceEngine } from './pipeline/inference-engine.js'
+import { WarmupHooks } from './pipeline/warmup.js'
+import { GrpcServer } from './protocols/grpc/server.js'
 import { buildHttpApp } from './protocols/http/app.js'
+import { checkControlConfig, loadAtStart } from './repository/control-mode.js'
 import { ModelRepository } from './repository/repository.js'
 import { SchedulerRegistry } from './scheduler/scheduler-registry.js'
 
@@ -15,8 +18,12 @@ export interface InferdServer {
   readonly config: ServerConfig
   readonly logger: Logger
   readonly repository: ModelRepository
+  /** Per model version statistics (Triton's statistics extension), for every protocol adapter. */
+  readonly statistics: Statistics
   /** `http://host:port` once started (the real port when 0 was asked). */
   readonly httpUrl: string
+  /** The gRPC target `host:port` once started (the real port when 0 was asked; gRPC targets carry no scheme). */
+  readonly grpcUrl: string
   /** Listens, then loads the repository. Resolves when every model has been tried. */
   start (): Promise<void>
   /** Stops intake, drains requests in flight, unloads models. Idempotent. */
@@ -36,10 +43,7 @@ export interface CreateServerOptions {
  */
 export function createServer (input: ServerConfigInput, options: CreateServerOptions = {}): InferdServer {
   const config = resolveConfig(input)
-  if (config.modelControlMode !== 'none') {
-    // Refused rather than quietly treated as 'none': a user asking for polling must not believe it is on.
-    throw new InferdError(Errors.CONFIG_INVALID, [`modelControlMode: '${config.modelControlMode}' is not available in this version; only 'none' (every model loads at start-up)`])
-  }
+  checkControlConfig(config)
   const logger = options.logger ?? createLogger(config.logLevel)
   const backends = defaultBackends()
   const schedulers = new SchedulerRegistry(logger, config.executionMode)
@@ -48,19 +52,24 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
     backends: (name) => backends.get(name),
     defaultMaxBatchSize: config.defaultMaxBatchSize,
     logger,
-    hooks: schedulers,
+    hooks: new WarmupHooks(schedulers, logger), // schedulers, then model_warmup, before a version is READY
   })
-  const engine = new InferenceEngine(repository, schedulers)
+  const engine = new InferenceEngine(repository, schedulers, { loadWaitMs: config.modelLoadWaitMs })
+  const statistics = new Statistics(repository)
   const state = { started: false, closing: false }
-  const app: FastifyInstance = buildHttpApp({ config, logger, repository, engine, state })
+  const app: FastifyInstance = buildHttpApp({ config, logger, repository, engine, statistics, state })
+  const grpc = new GrpcServer({ config, logger, repository, engine, statistics, state })
   let httpUrl = ''
+  let grpcUrl = ''
   let closed: Promise<void> | undefined
 
   return {
     config,
     logger,
     repository,
+    statistics,
     get httpUrl () { return httpUrl },
+    get grpcUrl () { return grpcUrl },
     async start () {
       await repository.scan() // a missing or unreadable repository fails here, before anything listens
       await app.listen({ host: config.host, port: config.httpPort })
@@ -68,7 +77,10 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
       httpUrl = `http://${host}:${addr.port}`
       logger.info({ url: httpUrl, port: addr.port }, `HTTP service listening on ${httpUrl}`)
-      await repository.loadAll()
+      const grpcPort = await grpc.listen(config.host, config.grpcPort)
+      grpcUrl = grpc.address
+      logger.info({ url: grpcUrl, port: grpcPort }, `gRPC service listening on ${grpcUrl}`)
+      await loadAtStart(repository, config) // per model control mode; poll mode starts polling here
       state.started = true
     },
     close () {
@@ -77,15 +89,18 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
         // HTTP owns intake: it stops accepting connections, answers what it already holds (each
         // response now says Connection: close) and resolves when they are done. Only then do the
         // engine and the models go, so no accepted request is refused on the way out.
-        const drained = app.close()
+        // gRPC likewise: no new calls, streams end once their requests are answered.
+        const drained = Promise.all([app.close(), grpc.close()])
         const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, 'timeout').unref())
         if (await Promise.race([drained, timeout]) === 'timeout') {
           logger.warn({ inFlight: engine.inFlight }, 'shutdown timeout: closing connections with requests in flight')
           app.server.closeAllConnections()
+          grpc.forceClose()
           await drained
         }
         await engine.close()
         await repository.close()
+        statistics.close()
         logger.info('inferd stopped')
       })()
       return closed

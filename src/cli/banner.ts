@@ -11,10 +11,10 @@ export const EXAMPLE_REQUEST_FILENAME = 'example.json'
  * the URL, each model's state, and a curl for the first ready model that ships an example request.
  */
 export function printBanner (server: InferdServer): void {
-  const lines = [`inferd ${VERSION} ready on ${server.httpUrl}`]
+  const lines = [`inferd ${VERSION} ready on ${server.httpUrl} (HTTP/REST) and ${server.grpcUrl} (gRPC)`]
   const models = server.repository.list()
   for (const m of models) {
-    lines.push(`  ${m.name} v${m.version}  ${m.state}${m.reason ? `  (${m.reason})` : ''}`)
+    lines.push(`  ${m.name}${m.version === undefined ? '' : ` v${m.version}`}  ${m.state}${m.reason ? `  (${m.reason})` : ''}`)
   }
   if (models.length === 0) lines.push('  (no models found in the repository)')
   const example = findExample(server, models.filter((m) => m.state === 'READY').map((m) => m.name))

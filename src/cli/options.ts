@@ -5,6 +5,8 @@ export interface FlagSpec<V> {
   readonly flag: string
   readonly description: string
   readonly parse: (raw: string) => V
+  /** The flag may be given several times; each occurrence is parsed, and the (array) results are concatenated. */
+  readonly repeatable?: boolean
 }
 
 /**
@@ -16,6 +18,11 @@ export type FlagTable = { readonly [K in keyof ServerConfig]: FlagSpec<ServerCon
 const int = (raw: string): number => {
   if (!/^-?\d+$/.test(raw)) throw new Error(`expected an integer, got '${raw}'`)
   return Number(raw)
+}
+const positiveNumber = (raw: string): number => {
+  const n = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number, got '${raw}'`)
+  return n
 }
 const bool = (raw: string): boolean => {
   if (/^(true|1|yes|on)$/i.test(raw)) return true
@@ -37,6 +44,22 @@ export const SERVE_FLAGS: FlagTable = {
     description: 'none | poll | explicit (default none)',
     parse: oneOf(['none', 'poll', 'explicit'] as const),
   },
+  repositoryPollSecs: {
+    flag: '--repository-poll-secs <seconds>',
+    description: 'poll mode: seconds between scans of the repository for changes (default 15)',
+    parse: positiveNumber,
+  },
+  loadModels: {
+    flag: '--load-model <name>',
+    description: "explicit mode: a model to load at start-up; repeat for several, '*' for all (default none)",
+    parse: (s) => [s],
+    repeatable: true,
+  },
+  modelLoadWaitMs: {
+    flag: '--model-load-wait <ms>',
+    description: "how long a request waits for a model that is loading, unless its 'timeout' parameter says (default 30000)",
+    parse: int,
+  },
   strictReadiness: { flag: '--strict-readiness <bool>', description: 'server ready only when every model is (default true)', parse: bool },
   defaultMaxBatchSize: {
     flag: '--default-max-batch-size <rows>',
@@ -49,6 +72,7 @@ export const SERVE_FLAGS: FlagTable = {
     parse: oneOf(['auto', 'inline', 'worker'] as const),
   },
   maxRequestBytes: { flag: '--max-request-bytes <bytes>', description: 'largest HTTP request body (default 64 MiB)', parse: int },
+  grpcMaxMessageBytes: { flag: '--grpc-max-message-bytes <bytes>', description: 'largest gRPC message received or sent (default 64 MiB)', parse: int },
   logLevel: {
     flag: '--log-level <level>',
     description: 'fatal | error | warn | info | debug | trace | silent (default info)',

@@ -16,6 +16,12 @@ export const ServerConfigSchema = Type.Object({
   grpcPort: Type.Integer({ minimum: 0, maximum: 65535 }),
   /** Triton's model control modes: none (load at start), poll (watch the repository), explicit (API). */
   modelControlMode: Type.Union([Type.Literal('none'), Type.Literal('poll'), Type.Literal('explicit')]),
+  /** poll mode: seconds between two scans of the repository for changes (Triton --repository-poll-secs). */
+  repositoryPollSecs: Type.Number({ exclusiveMinimum: 0 }),
+  /** explicit mode: models loaded at start-up, `*` for all (Triton --load-model, repeatable). */
+  loadModels: Type.Array(Type.String({ minLength: 1 })),
+  /** Milliseconds a request waits for a model that is loading or warming up (0: fail at once); a request's `timeout` parameter replaces it. */
+  modelLoadWaitMs: Type.Integer({ minimum: 0 }),
   /** Server ready only when every model is ready (Triton --strict-readiness). */
   strictReadiness: Type.Boolean(),
   /** max_batch_size given to models whose config sets none but whose tensors have a variable first dimension. */
@@ -24,6 +30,8 @@ export const ServerConfigSchema = Type.Object({
   executionMode: Type.Union([Type.Literal('auto'), Type.Literal('inline'), Type.Literal('worker')]),
   /** Largest accepted HTTP request body, bytes. */
   maxRequestBytes: Type.Integer({ minimum: 1024 }),
+  /** Largest gRPC message, bytes, each way (a request larger is refused with RESOURCE_EXHAUSTED). */
+  grpcMaxMessageBytes: Type.Integer({ minimum: 1024 }),
   /** pino level. */
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   /** Milliseconds close() waits for in-flight requests before it fails them. */

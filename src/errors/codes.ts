@@ -42,6 +42,7 @@ export const Errors = {
   TENSOR_SIZE_MISMATCH: def('INFERD_ERR_TENSOR_SIZE_MISMATCH', 'INVALID_ARGUMENT', "tensor '%s': shape %s needs %d elements, got %d"),
   BATCH_TOO_LARGE: def('INFERD_ERR_BATCH_TOO_LARGE', 'INVALID_ARGUMENT', "input '%s': batch size %d exceeds the model's max_batch_size %d"),
   PARAMETER_INVALID: def('INFERD_ERR_PARAMETER_INVALID', 'INVALID_ARGUMENT', "parameter '%s': %s"),
+  PREDICT_ROWS_MISMATCH: def('INFERD_ERR_PREDICT_ROWS_MISMATCH', 'INVALID_ARGUMENT', "output '%s' has shape %s, which does not split into the request's %d instances; send the inputs in the columnar format ('inputs') instead"),
   // models
   MODEL_NOT_FOUND: def('INFERD_ERR_MODEL_NOT_FOUND', 'NOT_FOUND', "model '%s' not found"),
   MODEL_VERSION_NOT_FOUND: def('INFERD_ERR_MODEL_VERSION_NOT_FOUND', 'NOT_FOUND', "model '%s' has no version '%s'"),
@@ -52,6 +53,7 @@ export const Errors = {
   MODEL_CONFIG_INVALID: def('INFERD_ERR_MODEL_CONFIG_INVALID', 'INVALID_ARGUMENT', "model '%s': %s"),
   MODEL_LOAD_FAILED: def('INFERD_ERR_MODEL_LOAD_FAILED', 'INTERNAL', "model '%s' version %s failed to load: %s"),
   REPOSITORY_INVALID: def('INFERD_ERR_REPOSITORY_INVALID', 'INVALID_ARGUMENT', "model repository '%s': %s"),
+  MODEL_CONTROL_DISABLED: def('INFERD_ERR_MODEL_CONTROL_DISABLED', 'FAILED_PRECONDITION', "explicit model load / unload is not allowed in model control mode '%s'; start the server with --model-control-mode explicit"),
   // scheduling
   QUEUE_FULL: def('INFERD_ERR_QUEUE_FULL', 'UNAVAILABLE', "queue for model '%s' (priority level %d) is full: max_queue_size %d", { retryable: true }),
   QUEUE_TIMEOUT: def('INFERD_ERR_QUEUE_TIMEOUT', 'DEADLINE_EXCEEDED', "request to model '%s' timed out after %d µs in the queue"),

@@ -12,6 +12,15 @@ import { applyClassification } from './classification.js'
 import { reshapeInputs, reshapeOutputs } from './reshape.js'
 import { schedulePolicy } from './schedule-policy.js'
 
+export interface InferenceEngineOptions {
+  /**
+   * Milliseconds a request waits for a model that is loading or warming up (first load, explicit
+   * load, a new version) before it fails with MODEL_NOT_READY; a request's `timeout` parameter
+   * (µs) replaces it. Default 0: no wait.
+   */
+  readonly loadWaitMs?: number
+}
+
 /** Per-request options from the protocol adapter. */
 export interface InferOptions {
   /** Aborted when the client goes away; a request still queued is then dropped, never computed. */
@@ -38,15 +47,28 @@ export class InferenceEngine {
   #closing = false
   #drained: (() => void) | undefined
 
-  constructor (repository: ModelRepository, schedulers: SchedulerRegistry) {
+  readonly #loadWaitMs: number
+
+  constructor (repository: ModelRepository, schedulers: SchedulerRegistry, options: InferenceEngineOptions = {}) {
     this.#repository = repository
     this.#schedulers = schedulers
+    this.#loadWaitMs = options.loadWaitMs ?? 0
   }
 
   async infer (req: InferenceRequest, opts: InferOptions = {}): Promise<InferenceResponse> {
     if (this.#closing) throw new InferdError(Errors.SHUTTING_DOWN)
     const started = performance.now()
-    const model = this.#repository.get(req.modelName, req.modelVersion)
+    let model: ModelVersion
+    try {
+      model = this.#repository.get(req.modelName, req.modelVersion)
+    } catch {
+      // Loading (or warming up): wait rather than fail. whenReady rethrows when the model will not
+      // become ready. get() is called again after the wait and nothing awaits between it and the
+      // enqueue in #infer, so a reload can never swap the version out from under the request.
+      const waitMs = requestWaitMs(req, this.#loadWaitMs)
+      await this.#repository.whenReady(req.modelName, req.modelVersion, { waitMs, ...(opts.signal === undefined ? {} : { signal: opts.signal }) })
+      model = this.#repository.get(req.modelName, req.modelVersion)
+    }
     const seen: Seen = { rows: 0, times: undefined }
     try {
       const response = await this.#infer(model, req, opts, seen)
@@ -112,6 +134,13 @@ export class InferenceEngine {
 interface Seen {
   rows: number
   times: RequestTimes | undefined
+}
+
+/** How long a request waits for its model to load: its `timeout` parameter (µs) when positive, else the default. */
+function requestWaitMs (req: InferenceRequest, fallbackMs: number): number {
+  const t = req.parameters?.timeout
+  const us = typeof t === 'bigint' ? Number(t) : t
+  return typeof us === 'number' && us > 0 ? us / 1000 : fallbackMs
 }
 
 function sinceNs (startMs: number): number {

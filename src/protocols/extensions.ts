@@ -6,5 +6,7 @@ export const EXTENSIONS: readonly string[] = Object.freeze([
   'binary_tensor_data',
   'classification',
   'model_configuration',
+  'model_repository',
   'schedule_policy',
+  'statistics',
 ])

@@ -1,7 +1,7 @@
 import type { ModelSession } from '../backends/backend.js'
 import type { Tensor } from '../core/tensor.js'
 import { Errors, InferdError } from '../errors/index.js'
-import type { ExecutionInstance } from './execution-instance.js'
+import type { ExecutionInstance, RunMarks } from './execution-instance.js'
 
 /**
  * Runs batches on the event loop's own thread, through the session the repository opened.
@@ -21,9 +21,12 @@ export class InlineInstance implements ExecutionInstance {
   ready (): boolean { return true }
   onReady (): void {}
 
-  async run (inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
+  async run (inputs: readonly Tensor[], outputNames: readonly string[], marks?: RunMarks): Promise<Tensor[]> {
     try {
-      return await this.#session.run(inputs, outputNames)
+      if (marks !== undefined) marks.inferStart = process.hrtime.bigint()
+      const outputs = await this.#session.run(inputs, outputNames)
+      if (marks !== undefined) marks.inferEnd = process.hrtime.bigint()
+      return outputs
     } catch (err) {
       if (err instanceof InferdError) throw err
       throw new InferdError(Errors.BACKEND_FAILED, [this.#model, (err as Error).message], { cause: err })

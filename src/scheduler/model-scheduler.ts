@@ -1,13 +1,17 @@
+import { batchChannel, type ComputeTimes, type ModelIdentity } from '../core/diagnostics.js'
 import type { Tensor } from '../core/tensor.js'
 import { Errors, InferdError } from '../errors/index.js'
 import { concatInputs, splitOutputs } from './batch-tensors.js'
 import { type BatcherOptions, formBatch } from './dynamic-batcher.js'
-import type { ExecutionInstance } from './execution-instance.js'
+import type { ExecutionInstance, RunMarks } from './execution-instance.js'
 import { PriorityQueue } from './priority-queue.js'
 import type { QueuedRequest, RequestTiming } from './queued-request.js'
 
-/** One batch's record, for statistics (Triton's per-batch-size execution counts). */
-export interface BatchRecord {
+/**
+ * One batch's record, for statistics (Triton's per-batch-size execution counts). `computeNs` is
+ * the whole batch, the sum of its three phases (see {@link ComputeTimes}).
+ */
+export interface BatchRecord extends ComputeTimes {
   readonly rows: number
   readonly requests: number
   readonly computeNs: number
@@ -24,6 +28,12 @@ export interface ModelSchedulerOptions {
   readonly preserveOrdering: boolean
   readonly instances: readonly ExecutionInstance[]
   readonly onBatch?: (record: BatchRecord) => void
+  /**
+   * The version as `inferd:scheduler:batch` messages name it (core/diagnostics.ts): the served
+   * version's own object, so that subscribers can tell versions and servers apart. Default: a
+   * new `{ name: model, version }`.
+   */
+  readonly identity?: ModelIdentity
 }
 
 /**
@@ -38,7 +48,9 @@ export interface ModelSchedulerOptions {
  * batch that fails fails each of its requests with the batch's error; none is left unanswered.
  * A request whose client went away (signal aborted) is dropped from the queue and never computed.
  * The read-only counters `batches`, `requests` and `rows` say what was handed to instances, so
- * statistics (and tests) can tell a batch formed, or a dropped request never ran.
+ * statistics (and tests) can tell a batch formed, or a dropped request never ran. Each batch is
+ * also published on `inferd:scheduler:batch` (core/diagnostics.ts) with its compute phases, and
+ * each request answered gets its own queue time and its batch's phases ({@link RequestTiming}).
  *
  * Shutdown: `close()` stops intake, lets queued requests run, and resolves when the queue is
  * empty and no batch is in flight; `destroy(err)` fails everything queued with `err` at once.
@@ -46,6 +58,7 @@ export interface ModelSchedulerOptions {
  */
 export class ModelScheduler {
   readonly #o: ModelSchedulerOptions
+  readonly #identity: ModelIdentity
   readonly #queue: PriorityQueue
   readonly #idle: ExecutionInstance[]
   /** Instances computing a batch now (an instance is in `#idle` or here, never both). */
@@ -68,6 +81,7 @@ export class ModelScheduler {
 
   constructor (options: ModelSchedulerOptions) {
     this.#o = options
+    this.#identity = options.identity ?? { name: options.model, version: options.version }
     this.#queue = new PriorityQueue(options.queueLimits)
     this.#idle = options.instances.filter((i) => i.ready())
     for (const instance of options.instances) {
@@ -128,30 +142,41 @@ export class ModelScheduler {
     const seq = this.#dispatchSeq++
     const names = new Set<string>()
     for (const r of items) for (const n of r.outputNames) names.add(n)
+    // Compute phases (statistics): started → handed (inputs concatenated) → the instance's run
+    // (marks) → returned → split. Instances that leave the marks empty count their whole run as infer.
     const started = process.hrtime.bigint()
+    let handed = started
+    const marks: RunMarks = {}
     // A synchronous throw (from concatenation, or an instance that throws instead of rejecting)
     // must fail this batch like a rejection does, not escape the event-loop callback and leave
     // the batch's requests unanswered.
     let running: Promise<Tensor[]>
     try {
-      running = instance.run(concatInputs(items.map((r) => r.inputs)), [...names])
+      const inputs = concatInputs(items.map((r) => r.inputs))
+      handed = process.hrtime.bigint()
+      running = instance.run(inputs, [...names], marks)
     } catch (err) {
       running = Promise.reject(err)
     }
-    const fail = (err: unknown): void => this.#settle(seq, () => {
-      this.#o.onBatch?.({ rows, requests: items.length, computeNs: Number(process.hrtime.bigint() - started), failed: true })
-      const e = err instanceof InferdError ? err : new InferdError(Errors.BACKEND_FAILED, [this.#o.model, (err as Error).message], { cause: err })
-      for (const r of items) r.reject(e)
-    })
+    const fail = (err: unknown): void => {
+      const ended = process.hrtime.bigint()
+      const times = phases(started, marks.inferStart ?? handed, marks.inferEnd ?? ended, ended)
+      this.#settle(seq, () => {
+        this.#record(rows, items.length, times, true)
+        const e = err instanceof InferdError ? err : new InferdError(Errors.BACKEND_FAILED, [this.#o.model, (err as Error).message], { cause: err })
+        for (const r of items) r.reject(e)
+      })
+    }
     running.then((outputs) => {
+      const returned = process.hrtime.bigint()
       const parts = this.#split(outputs, items, rows)
       if (parts instanceof InferdError) { fail(parts); return }
+      const times = phases(started, marks.inferStart ?? handed, marks.inferEnd ?? returned, process.hrtime.bigint())
       this.#settle(seq, () => {
-        const computeNs = Number(process.hrtime.bigint() - started)
-        this.#o.onBatch?.({ rows, requests: items.length, computeNs, failed: false })
+        const computeNs = this.#record(rows, items.length, times, false)
         items.forEach((r, k) => {
           const mine = parts[k]!.filter((t) => r.outputNames.includes(t.name))
-          const timing: RequestTiming = { queueNs: Math.round((now - r.enqueuedAt) * 1e6), computeNs, batchRows: rows }
+          const timing: RequestTiming = { queueNs: Math.round((now - r.enqueuedAt) * 1e6), computeNs, batchRows: rows, ...times }
           r.resolve(mine, timing)
         })
       })
@@ -160,6 +185,14 @@ export class ModelScheduler {
       if (instance.ready() && !this.#idle.includes(instance)) this.#idle.push(instance)
       this.#dispatch()
     })
+  }
+
+  /** Tells onBatch and the `inferd:scheduler:batch` channel about a batch; returns its compute ns. */
+  #record (rows: number, requests: number, times: ComputeTimes, failed: boolean): number {
+    const computeNs = times.computeInputNs + times.computeInferNs + times.computeOutputNs
+    this.#o.onBatch?.({ rows, requests, computeNs, failed, ...times })
+    if (batchChannel.hasSubscribers) batchChannel.publish({ model: this.#identity, rows, requests, failed, ...times })
+    return computeNs
   }
 
   /**
@@ -235,4 +268,14 @@ export class ModelScheduler {
     // never comes back: with the queue now empty, nothing else would tell it so.
     this.#checkDrained()
   }
+}
+
+/**
+ * The three compute phases of a batch from its four instants. Clamped into order, so that an
+ * instance reporting marks outside the batch's own interval cannot make a phase negative.
+ */
+function phases (started: bigint, inferStart: bigint, inferEnd: bigint, ended: bigint): ComputeTimes {
+  const a = inferStart < started ? started : inferStart > ended ? ended : inferStart
+  const b = inferEnd < a ? a : inferEnd > ended ? ended : inferEnd
+  return { computeInputNs: Number(a - started), computeInferNs: Number(b - a), computeOutputNs: Number(ended - b) }
 }

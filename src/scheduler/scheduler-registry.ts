@@ -71,6 +71,7 @@ export class SchedulerRegistry implements VersionHooks {
       preserveOrdering: batching.preserve_ordering,
       instances,
       ...(this.#onBatch === undefined ? {} : { onBatch: (r: BatchRecord) => this.#onBatch!(model, r) }),
+      identity: model, // diagnostics messages name the version by its own object (core/diagnostics.ts)
     })
     this.#runtimes.set(model, { scheduler, batching, mode, instances })
     this.#logger.info({

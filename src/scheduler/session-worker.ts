@@ -6,7 +6,9 @@
  *   new Worker(workerData) ───────────► open session (backend registry, same options)
  *                          ◄─────────── { type: 'ready' }     or  { type: 'failed', error }
  *   { type: 'run', id, inputs } ──────► session.run (blocks this thread, not the event loop)
- *                          ◄─────────── { type: 'result', id, outputs }  (buffers transferred)
+ *                          ◄─────────── { type: 'result', id, outputs, inferStart, inferEnd }
+ *                                        (buffers transferred; the run's start and end on
+ *                                        process.hrtime.bigint(), one clock for every thread)
  *                          ◄─────────── { type: 'error', id, error: {code?, message} }
  *                          ◄─────────── { type: 'log', level, obj, msg }  (backend log lines)
  */
@@ -27,7 +29,7 @@ export type WorkerRequest = { type: 'run'; id: number; inputs: Tensor[]; outputN
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: { message: string } }
-  | { type: 'result'; id: number; outputs: Tensor[] }
+  | { type: 'result'; id: number; outputs: Tensor[]; inferStart: bigint; inferEnd: bigint }
   | { type: 'error'; id: number; error: { code?: string; message: string } }
   | { type: 'log'; level: 'info' | 'warn'; obj: object; msg?: string }
 
@@ -45,8 +47,9 @@ try {
   if (backend === undefined) throw new Error(`backend '${data.backend}' is not available in worker threads`)
   const session = await backend.open(data.path, data.options, logger)
   port.on('message', (m: WorkerRequest) => {
+    const inferStart = process.hrtime.bigint()
     session.run(m.inputs, m.outputNames).then(
-      (outputs) => send({ type: 'result', id: m.id, outputs }, transferables(outputs)),
+      (outputs) => send({ type: 'result', id: m.id, outputs, inferStart, inferEnd: process.hrtime.bigint() }, transferables(outputs)),
       (err: unknown) => send({
         type: 'error',
         id: m.id,

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads'
 import type { BackendLogger } from '../backends/backend.js'
 import type { Tensor } from '../core/tensor.js'
 import { Errors, InferdError } from '../errors/index.js'
-import type { ExecutionInstance } from './execution-instance.js'
+import type { ExecutionInstance, RunMarks } from './execution-instance.js'
 import type { SessionWorkerData, WorkerReply } from './session-worker.js'
 import { transferables } from './transfer.js'
 
@@ -35,7 +35,7 @@ export class WorkerInstance implements ExecutionInstance {
   #worker: Worker | undefined
   #ready = false
   #nextId = 0
-  #inFlight: { id: number; resolve: (t: Tensor[]) => void; reject: (e: InferdError) => void } | undefined
+  #inFlight: { id: number; resolve: (t: Tensor[]) => void; reject: (e: InferdError) => void; marks?: RunMarks } | undefined
   #readyListeners: (() => void)[] = []
   #closing: Promise<void> | undefined
 
@@ -56,15 +56,22 @@ export class WorkerInstance implements ExecutionInstance {
   ready (): boolean { return this.#ready }
   onReady (listener: () => void): void { this.#readyListeners.push(listener) }
 
-  run (inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
+  run (inputs: readonly Tensor[], outputNames: readonly string[], marks?: RunMarks): Promise<Tensor[]> {
     const worker = this.#worker
     if (!this.#ready || worker === undefined || this.#inFlight !== undefined) {
       return Promise.reject(new InferdError(Errors.INTERNAL, [`worker instance of '${this.#model}' is not idle`]))
     }
     const id = ++this.#nextId
     return new Promise<Tensor[]>((resolve, reject) => {
-      this.#inFlight = { id, resolve, reject }
-      worker.postMessage({ type: 'run', id, inputs, outputNames: [...outputNames] }, transferables(inputs))
+      this.#inFlight = { id, resolve, reject, ...(marks === undefined ? {} : { marks }) }
+      try {
+        worker.postMessage({ type: 'run', id, inputs, outputNames: [...outputNames] }, transferables(inputs))
+      } catch (err) {
+        // Nothing reached the thread (a detached buffer, data that cannot be cloned): the instance
+        // is idle again and only this batch fails.
+        this.#inFlight = undefined
+        reject(new InferdError(Errors.BACKEND_FAILED, [this.#model, `could not hand the batch to its thread: ${(err as Error).message}`], { cause: err }))
+      }
     })
   }
 
@@ -73,7 +80,7 @@ export class WorkerInstance implements ExecutionInstance {
       if (this.#inFlight !== undefined) {
         const settled = new Promise<void>((resolve) => {
           const f = this.#inFlight!
-          this.#inFlight = { id: f.id, resolve: (t) => { f.resolve(t); resolve() }, reject: (e) => { f.reject(e); resolve() } }
+          this.#inFlight = { ...f, resolve: (t) => { f.resolve(t); resolve() }, reject: (e) => { f.reject(e); resolve() } }
         })
         await settled
       }
@@ -109,6 +116,10 @@ export class WorkerInstance implements ExecutionInstance {
             const f = this.#inFlight
             if (f === undefined || f.id !== m.id) return
             this.#inFlight = undefined
+            if (m.type === 'result' && f.marks !== undefined) {
+              f.marks.inferStart = m.inferStart
+              f.marks.inferEnd = m.inferEnd
+            }
             if (m.type === 'result') f.resolve(m.outputs)
             else f.reject(m.error.code === undefined ? new InferdError(Errors.BACKEND_FAILED, [this.#model, m.error.message]) : InferdError.fromJSON({ code: m.error.code, message: m.error.message }))
           }

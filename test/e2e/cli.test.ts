@@ -96,9 +96,10 @@ async function run (...args: string[]): Promise<Exit & { stdout: string; stderr:
   return { ...exit, stdout: p.stdout, stderr: p.stderr }
 }
 
-/** Starts `inferd serve <args> --http-port 0`, waits for the port in the log and for the banner. */
+/** Starts `inferd serve <args> --http-port 0 --grpc-port 0`, waits for the port in the log and for the banner. */
 async function serve (...args: string[]): Promise<{ p: Cli; url: string; port: number }> {
-  const p = cli('serve', ...args, '--http-port', '0')
+  // Both ports ephemeral: servers started side by side must not contend for gRPC's default 8001.
+  const p = cli('serve', ...args, '--http-port', '0', '--grpc-port', '0')
   const listening = (): LogLine | undefined => p.logs().find((l) => l.msg?.startsWith('HTTP service listening on '))
   await p.waitFor('"HTTP service listening" log line', () => listening() !== undefined)
   const line = listening()!
@@ -106,7 +107,7 @@ async function serve (...args: string[]): Promise<{ p: Cli; url: string; port: n
   const port = line.port as number
   const url = `http://127.0.0.1:${port}`
   expect(line).toMatchObject({ level: 30, url, msg: `HTTP service listening on ${url}` })
-  await p.waitFor('start-up banner', () => p.stderr.includes(`ready on ${url}\n`) && p.stderr.endsWith('\n\n'))
+  await p.waitFor('start-up banner', () => p.stderr.includes(`ready on ${url} (HTTP/REST) and `) && p.stderr.endsWith('\n\n'))
   return { p, url, port }
 }
 
@@ -145,6 +146,7 @@ describe('inferd --version and --help', () => {
       '--model-repository <path>', '--http-port <port>', '--grpc-port <port>', '--host <address>',
       '--model-control-mode <mode>', '--strict-readiness <bool>', '--default-max-batch-size <rows>',
       '--execution-mode <mode>', '--max-request-bytes <bytes>', '--log-level <level>', '--shutdown-timeout <ms>',
+      '--repository-poll-secs <seconds>', '--load-model <name>', '--model-load-wait <ms>',
     ]) expect(r.stdout).toContain(flag)
   })
 })
@@ -165,7 +167,7 @@ describe('inferd serve', () => {
 
     // The banner: URL, then every model version with its state (and the reason when not READY).
     const banner = p.stderr.split('\n')
-    expect(banner[0]).toBe(`inferd ${PACKAGE_VERSION} ready on ${url}`)
+    expect(banner[0]).toMatch(new RegExp(`^inferd ${PACKAGE_VERSION} ready on ${url} \\(HTTP/REST\\) and 127\\.0\\.0\\.1:\\d+ \\(gRPC\\)$`))
     expect(banner).toEqual(expect.arrayContaining([
       '  simple v1  READY',
       '  add_sub_fp32 v2  READY',
@@ -196,6 +198,16 @@ describe('inferd serve', () => {
     await stopWith(p, 'SIGINT')
   })
 
+  it('explicit mode loads exactly the models named by repeated --load-model flags', async () => {
+    const { p, url } = await serve(FIXTURE_REPO, '--model-control-mode', 'explicit', '--load-model', 'simple', '--load-model', 'fixed_shape')
+    expect(p.stderr).toContain('\n  simple v1  READY\n')
+    expect(p.stderr).toContain('\n  fixed_shape v1  READY\n')
+    expect(p.stderr).toContain('\n  add_sub_fp32  UNAVAILABLE  (not loaded)\n')
+    const ready = (await postJson(`${url}/v2/repository/index`, { ready: true })).json.map((r: { name: string }) => r.name)
+    expect(ready).toEqual(['fixed_shape', 'simple'])
+    await stopWith(p, 'SIGTERM')
+  })
+
   it('serves a single .onnx file as a model named after the file, version 1', async () => {
     const { p, url } = await serve(SINGLE_MODEL)
     expect(p.stderr).toContain('\n  double_it v1  READY\n')
@@ -218,10 +230,15 @@ describe('bad usage fails fast with a clear message on stderr', () => {
       message: /option '--model-control-mode <mode>': expected one of none, poll, explicit, got 'bogus'/,
     },
     {
-      why: 'a model control mode that is not available yet',
-      args: ['serve', FIXTURE_REPO, '--http-port', '0', '--model-control-mode', 'poll'],
-      message: /modelControlMode: 'poll' is not available in this version.*\[INFERD_ERR_CONFIG_INVALID\]/,
+      why: '--load-model outside explicit mode',
+      args: ['serve', FIXTURE_REPO, '--http-port', '0', '--model-control-mode', 'poll', '--load-model', 'simple'],
+      message: /loadModels \(--load-model\) applies to modelControlMode 'explicit' only.*\[INFERD_ERR_CONFIG_INVALID\]/,
       code: 2,
+    },
+    {
+      why: 'a poll interval that is not a positive number',
+      args: ['serve', FIXTURE_REPO, '--http-port', '0', '--model-control-mode', 'poll', '--repository-poll-secs', '0'],
+      message: /option '--repository-poll-secs <seconds>': expected a positive number, got '0'/,
     },
     {
       why: 'an unknown execution mode',

@@ -12,15 +12,17 @@ export function registerServe (program: Command): void {
     .description('serve every model in a model repository (or one .onnx file)')
     .argument('[repository]', 'model repository folder or .onnx file (same as --model-repository)')
   for (const spec of Object.values(SERVE_FLAGS)) {
-    if (spec !== null) cmd.option(spec.flag, spec.description)
+    if (spec === null) continue
+    if (spec.repeatable === true) cmd.option(spec.flag, spec.description, (v: string, all: string[] = []) => [...all, v])
+    else cmd.option(spec.flag, spec.description)
   }
-  cmd.action(async (repository: string | undefined, opts: Record<string, string | undefined>) => {
+  cmd.action(async (repository: string | undefined, opts: Record<string, string | string[] | undefined>) => {
     const input: Record<string, unknown> = {}
     for (const [key, spec] of Object.entries(SERVE_FLAGS)) {
       const raw = spec === null ? undefined : opts[optionKey(spec.flag)]
       if (spec === null || raw === undefined) continue
       try {
-        input[key] = spec.parse(raw)
+        input[key] = Array.isArray(raw) ? raw.flatMap((r) => spec.parse(r) as unknown[]) : spec.parse(raw)
       } catch (err) {
         cmd.error(`error: option '${spec.flag}': ${(err as Error).message}`)
       }

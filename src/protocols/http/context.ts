@@ -1,5 +1,6 @@
 import type { ServerConfig } from '../../config/schema.js'
 import type { Logger } from '../../observability/logger.js'
+import type { Statistics } from '../../observability/statistics.js'
 import type { InferenceEngine } from '../../pipeline/inference-engine.js'
 import type { ModelRepository } from '../../repository/repository.js'
 
@@ -9,6 +10,8 @@ export interface HttpContext {
   readonly logger: Logger
   readonly repository: ModelRepository
   readonly engine: InferenceEngine
+  /** Per model version statistics (the statistics extension). */
+  readonly statistics: Statistics
   /** Shared lifecycle flags, written by the server. */
   readonly state: { started: boolean; closing: boolean }
 }

@@ -22,15 +22,22 @@ export function inferRoutes (ctx: HttpContext) {
     const target = version === undefined ? { modelName: model } : { modelName: model, modelVersion: version }
     const body = Buffer.isBuffer(req.body) ? req.body : EMPTY
     // The model first: an unknown or unavailable model says more than any complaint about the body.
-    const served = repository.get(model, version)
-    const headerLength = parseInferenceHeaderLength(req.headers[INFERENCE_HEADER_CONTENT_LENGTH])
-    const request: InferenceRequest = headerLength === 0
-      ? decodeRawBinaryRequest(body, target, served.signature)
-      : decodeInferRequest(body, headerLength, target)
+    // A model that is loading passes here; the engine waits for it (up to the request's timeout).
+    repository.check(model, version)
     // The client going away before the answer aborts the request: still queued, it is dropped
     // and never computed. ServerResponse 'close' also fires after a normal finish; that is ignored.
     const cancellation = new Cancellation()
     reply.raw.once('close', () => { if (!reply.raw.writableFinished) cancellation.cancel() })
+    const headerLength = parseInferenceHeaderLength(req.headers[INFERENCE_HEADER_CONTENT_LENGTH])
+    let request: InferenceRequest
+    if (headerLength === 0) {
+      // Raw binary needs the signature to decode, so the wait happens here (bounded by the default
+      // wait: the request's own timeout parameter is inside the body, not decoded yet).
+      await repository.whenReady(model, version, { waitMs: ctx.config.modelLoadWaitMs, signal: cancellation })
+      request = decodeRawBinaryRequest(body, target, repository.get(model, version).signature)
+    } else {
+      request = decodeInferRequest(body, headerLength, target)
+    }
     const response = await engine.infer(request, { signal: cancellation })
     const encoded = encodeInferResponse(response, request)
     if (typeof encoded === 'string') return reply.type('application/json').send(encoded)
