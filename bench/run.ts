@@ -123,7 +123,10 @@ async function load (port: number, model: string, levels: readonly number[], inp
     mode: 'concurrency',
     levels,
     measurementIntervalMs: intervalMs,
-    warmupMs: quick ? 300 : 1000,
+    // Long enough for V8 to optimise each server's request path: inferd's (codec, validation,
+    // scheduler) is longer than the naive server's and measured ~1.8x slower at c=1 for its first
+    // few seconds, then level with it (interleaved runs, same machine).
+    warmupMs: quick ? 300 : 3000,
     maxTrials: quick ? 3 : 6,
     inputs,
     progress: terminalProgress(process.stderr),
