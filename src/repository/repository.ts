@@ -23,7 +23,12 @@ export interface ModelRepositoryOptions {
   readonly logger: RepositoryLogger
   /** What runs a version's requests: prepared before the version is READY, retired before its session closes. */
   readonly hooks?: VersionHooks
-  /** Models loaded at the same time by loadAll. Default 2 (one per core here). */
+  /**
+   * Models loaded at the same time by loadAll. Default 1: opening a session and timing it (the
+   * execution-mode probe) are CPU work on the main thread, so concurrent loads gain little and
+   * disturb each other's probes (seen: a 0.3 ms MLP timed at over 1 ms beside an image model's
+   * load, and sent to worker threads).
+   */
   readonly loadConcurrency?: number
   /** Whether KIND_AUTO instance groups go to a GPU. Default false. */
   readonly gpuAvailable?: boolean
@@ -83,7 +88,7 @@ export class ModelRepository {
   constructor (options: ModelRepositoryOptions) {
     this.#options = options
     this.#log = options.logger
-    this.#freeSlots = Math.max(1, options.loadConcurrency ?? 2)
+    this.#freeSlots = Math.max(1, options.loadConcurrency ?? 1)
     this.#entryContext = {
       root: options.root,
       backends: options.backends,
