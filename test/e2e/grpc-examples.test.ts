@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InferdServer } from '../../src/server.js'
 import { CLS_INPUT_SHAPE, paddleClsInput } from '../helpers/paddle-cls-input.js'
-import { callOk, connect, type GrpcClients, rawBytes } from '../helpers/grpc-client.js'
+import { callOk, connect, type GrpcClients, rawBytes, rawStrings } from '../helpers/grpc-client.js'
 import { postJson } from '../helpers/oip-client.js'
 import { EXAMPLES_REPO } from '../helpers/paths.js'
 import { renderText, rotate180 } from '../helpers/render-text.js'
@@ -31,15 +31,7 @@ function rawToData (datatype: string, buf: Buffer): unknown[] {
   switch (datatype) {
     case 'FP32': return Array.from({ length: buf.length / 4 }, (_, i) => buf.readFloatLE(i * 4))
     case 'INT64': return Array.from({ length: buf.length / 8 }, (_, i) => Number(buf.readBigInt64LE(i * 8)))
-    case 'BYTES': {
-      const out: string[] = []
-      for (let pos = 0; pos < buf.length;) {
-        const len = buf.readUInt32LE(pos)
-        out.push(buf.toString('utf8', pos + 4, pos + 4 + len))
-        pos += 4 + len
-      }
-      return out
-    }
+    case 'BYTES': return rawStrings(buf)
     default: throw new Error(`unexpected datatype ${datatype}`)
   }
 }

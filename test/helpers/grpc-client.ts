@@ -55,19 +55,8 @@ export async function callOk<T = any> (client: Record<string, any>, method: stri
   return res.response
 }
 
-/** Little-endian bytes of typed data; BYTES elements get 4-byte length prefixes (the raw contents layout). */
-export function rawBytes (data: ArrayBufferView | readonly string[]): Buffer {
-  if (Array.isArray(data)) {
-    return Buffer.concat((data as string[]).flatMap((s) => {
-      const b = Buffer.from(s, 'utf8')
-      const len = Buffer.alloc(4)
-      len.writeUInt32LE(b.length)
-      return [len, b]
-    }))
-  }
-  const view = data as ArrayBufferView
-  return Buffer.from(view.buffer, view.byteOffset, view.byteLength)
-}
+/** Raw contents use the binary extension's layout: little-endian, BYTES with 4-byte length prefixes. */
+export { toBytes as rawBytes } from './oip-client.js'
 
 /** Splits raw BYTES contents into UTF-8 strings. */
 export function rawStrings (buf: Buffer): string[] {
