@@ -4,6 +4,7 @@ import { ARRAY_CTOR, type DataType, ELEMENT_BYTES, type FixedDataType } from '..
 import { toBFloat16Bits, toFloat16Bits } from '../core/half.js'
 import { allocData, elementCount, type Tensor } from '../core/tensor.js'
 import type { WarmupInputConfig } from '../repository/model-config.js'
+import { seededRandom } from '../core/random.js'
 
 /** The folder of a model that holds warmup data files (Triton: "a sub-directory 'warmup' under the model directory"). */
 export const WARMUP_FOLDER = 'warmup'
@@ -75,7 +76,7 @@ function parseBytesElements (name: string, bytes: Buffer, count: number): Uint8A
 }
 
 function randomData (dt: FixedDataType, count: number, seed: number): Tensor['data'] {
-  const next = mulberry32(seed)
+  const next = seededRandom(seed)
   const out = allocData(dt, count)
   for (let i = 0; i < count; i++) {
     const r = next()
@@ -100,18 +101,6 @@ function repeat (dt: DataType, sample: Tensor['data'], rows: number): Tensor['da
   const out = new ARRAY_CTOR[dt as FixedDataType](one.length * rows) as unknown as Float32Array
   for (let r = 0; r < rows; r++) out.set(one, r * one.length)
   return out as unknown as Tensor['data']
-}
-
-/** A small seeded PRNG (mulberry32): uniform floats in [0, 1). Not for anything but test data. */
-function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** A 32-bit FNV-1a hash of a string: a stable seed per model, sample and input. */
