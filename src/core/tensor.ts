@@ -23,16 +23,6 @@ export function dataLength (t: Tensor): number {
   return t.data.length
 }
 
-/** Byte size of the tensor's data as the binary extension lays it out. */
-export function byteSize (t: Tensor): number {
-  if (t.datatype === 'BYTES') {
-    let n = 0
-    for (const el of t.data as Uint8Array[]) n += 4 + el.byteLength
-    return n
-  }
-  return (t.data as ArrayBufferView).byteLength
-}
-
 /** A zero-filled data array of `n` elements for a datatype. */
 export function allocData<T extends DataType> (datatype: T, n: number): DataTypeMap[T] {
   if (datatype === 'BYTES') return Array.from({ length: n }, () => new Uint8Array(0)) as DataTypeMap[T]
