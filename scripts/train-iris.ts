@@ -37,6 +37,20 @@ input:
 output:
   - { name: probabilities, data_type: TYPE_FP32, dims: [3], label_filename: labels.txt }
   - { name: label, data_type: TYPE_INT64, dims: [] }
+pipeline:
+  # POST /v2/models/iris/predict {"records": [{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}]}
+  inputs:
+    - name: records
+      kind: record
+      tensor: features
+      record:
+        features:   # centimetres, as measured: the model standardises them itself
+          - { name: sepal_length, kind: numeric }
+          - { name: sepal_width, kind: numeric }
+          - { name: petal_length, kind: numeric }
+          - { name: petal_width, kind: numeric }
+  outputs:
+    - { name: species, kind: classes, tensor: probabilities, top_k: 3 }
 `
 
 export interface TrainIrisOptions {

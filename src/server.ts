@@ -6,9 +6,11 @@ import type { ServerConfig } from './config/schema.js'
 import { createLogger, type Logger } from './observability/logger.js'
 import { Statistics } from './observability/statistics.js'
 import { InferenceEngine } from './pipeline/inference-engine.js'
+import { PipelineRegistry } from './pipeline/pipeline-registry.js'
 import { WarmupHooks } from './pipeline/warmup.js'
 import { GrpcServer } from './protocols/grpc/server.js'
 import { buildHttpApp } from './protocols/http/app.js'
+import { chainHooks } from './repository/chain-hooks.js'
 import { checkControlConfig, loadAtStart } from './repository/control-mode.js'
 import { ModelRepository } from './repository/repository.js'
 import { SchedulerRegistry } from './scheduler/scheduler-registry.js'
@@ -47,14 +49,16 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
   const logger = options.logger ?? createLogger(config.logLevel)
   const backends = defaultBackends()
   const schedulers = new SchedulerRegistry(logger, config.executionMode)
+  const pipelines = new PipelineRegistry()
   const repository = new ModelRepository({
     root: config.modelRepository,
     backends: (name) => backends.get(name),
     defaultMaxBatchSize: config.defaultMaxBatchSize,
     logger,
-    hooks: new WarmupHooks(schedulers, logger), // schedulers, then model_warmup, before a version is READY
+    // Before a version is READY: its pipeline (a bad one fails fast), its scheduler, then model_warmup.
+    hooks: chainHooks(pipelines, new WarmupHooks(schedulers, logger)),
   })
-  const engine = new InferenceEngine(repository, schedulers, { loadWaitMs: config.modelLoadWaitMs })
+  const engine = new InferenceEngine(repository, schedulers, { loadWaitMs: config.modelLoadWaitMs, pipelines })
   const statistics = new Statistics(repository)
   const state = { started: false, closing: false }
   const app: FastifyInstance = buildHttpApp({ config, logger, repository, engine, statistics, state })

@@ -25,6 +25,11 @@ export interface SessionOptions {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all'
   /** onnx: execution providers in order of preference; `cpu` is always the final fallback. */
   readonly executionProviders?: readonly string[]
+  /**
+   * typescript: the model's config as the repository parsed it (config.yaml or the load API's),
+   * where a module's signature and its initialize context come from.
+   */
+  readonly modelConfig?: Readonly<Record<string, unknown>>
 }
 
 /** A log sink a backend may write to (pino-compatible subset). */
@@ -43,6 +48,11 @@ export interface BackendLogger {
  */
 export interface ModelSession {
   readonly declared: DeclaredSignature
+  /**
+   * True when `run` computes in a thread the session owns (the typescript backend), so awaiting
+   * it on the event loop blocks nothing and the scheduler need not wrap it in a worker of its own.
+   */
+  readonly offEventLoop?: boolean
   run (inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>
   close (): Promise<void>
 }

@@ -1,8 +1,11 @@
+import { ENSEMBLE_BACKEND } from '../pipeline/ensemble/ensemble-session.js'
 import type { Backend } from './backend.js'
 import { OnnxBackend } from './onnx/onnx-backend.js'
+import { TfjsBackend } from './tfjs/tfjs-backend.js'
+import { TypescriptBackend } from './typescript/typescript-backend.js'
 
 /** Triton's platform strings that name a backend indirectly. */
-const PLATFORM_ALIASES: Readonly<Record<string, string>> = Object.freeze({ onnxruntime_onnx: 'onnxruntime' })
+const PLATFORM_ALIASES: Readonly<Record<string, string>> = Object.freeze({ onnxruntime_onnx: 'onnxruntime', tensorflowjs_graphmodel: 'tensorflowjs' })
 
 /**
  * Backends by name, created lazily on first use so that a server with no model of a kind never
@@ -37,5 +40,9 @@ export class BackendRegistry {
 
 /** The registry with every backend this build ships. */
 export function defaultBackends (): BackendRegistry {
-  return new BackendRegistry().register('onnxruntime', () => new OnnxBackend())
+  return new BackendRegistry()
+    .register('onnxruntime', () => new OnnxBackend())
+    .register('tensorflowjs', () => new TfjsBackend())
+    .register('typescript', () => new TypescriptBackend())
+    .register('ensemble', () => ENSEMBLE_BACKEND) // names an ensemble's platform; never opens a file
 }

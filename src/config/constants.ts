@@ -15,6 +15,7 @@ export const DEFAULT_BACKEND = 'onnxruntime'
  */
 export const PLATFORM_BACKENDS: Readonly<Record<string, string>> = Object.freeze({
   onnxruntime_onnx: 'onnxruntime',
+  ensemble: 'ensemble', // steps over other models, no backend of its own (src/pipeline/ensemble)
 })
 
 /** Model file extensions a single-file repository root may have. */

@@ -1,7 +1,6 @@
-import type { DataTypeMap } from '../core/dtype.js'
 import type { RequestedOutput } from '../core/inference.js'
 import type { Tensor } from '../core/tensor.js'
-import { fromBFloat16Bits, fromFloat16Bits } from '../core/half.js'
+import { numericValues } from '../core/numeric-values.js'
 import { Errors, InferdError } from '../errors/index.js'
 
 const utf8 = new TextEncoder()
@@ -37,6 +36,7 @@ export function applyClassification (
 }
 
 function classify (t: Tensor, k: number, labels: readonly string[] | undefined, batched: boolean): Tensor {
+  if (t.datatype === 'BYTES') throw new InferdError(Errors.PARAMETER_INVALID, ['classification', `output '${t.name}' is BYTES, which has no values to rank`])
   const values = numericValues(t)
   const rows = batched ? (t.shape[0] ?? 1) : 1
   const perRow = rows === 0 ? 0 : values.length / rows
@@ -51,15 +51,4 @@ function classify (t: Tensor, k: number, labels: readonly string[] | undefined, 
     }
   }
   return { name: t.name, datatype: 'BYTES', shape: batched ? [rows, take] : [take], data }
-}
-
-function numericValues (t: Tensor): ArrayLike<number> {
-  switch (t.datatype) {
-    case 'BYTES':
-      throw new InferdError(Errors.PARAMETER_INVALID, ['classification', `output '${t.name}' is BYTES, which has no values to rank`])
-    case 'FP16': return Array.from(t.data as DataTypeMap['FP16'], fromFloat16Bits)
-    case 'BF16': return Array.from(t.data as DataTypeMap['BF16'], fromBFloat16Bits)
-    case 'INT64': case 'UINT64': return Array.from(t.data as BigInt64Array, Number)
-    default: return t.data as ArrayLike<number>
-  }
 }

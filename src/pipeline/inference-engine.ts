@@ -1,6 +1,6 @@
 import type { CancelSignal } from '../core/cancellation.js'
 import { requestChannel, type RequestTimes } from '../core/diagnostics.js'
-import type { InferenceRequest, InferenceResponse } from '../core/inference.js'
+import type { InferenceRequest, InferenceResponse, Parameters } from '../core/inference.js'
 import type { Tensor } from '../core/tensor.js'
 import { validateRequest } from '../core/validate.js'
 import { Errors, InferdError } from '../errors/index.js'
@@ -9,6 +9,9 @@ import { batchKey } from '../scheduler/batch-tensors.js'
 import type { RequestTiming } from '../scheduler/queued-request.js'
 import type { SchedulerRegistry } from '../scheduler/scheduler-registry.js'
 import { applyClassification } from './classification.js'
+import type { RunModel } from './pipeline.js'
+import { PipelineRegistry } from './pipeline-registry.js'
+import { runEnsemble } from './ensemble/ensemble-executor.js'
 import { reshapeInputs, reshapeOutputs } from './reshape.js'
 import { schedulePolicy } from './schedule-policy.js'
 
@@ -19,6 +22,27 @@ export interface InferenceEngineOptions {
    * (µs) replaces it. Default 0: no wait.
    */
   readonly loadWaitMs?: number
+  /** Pipelines of the served versions (raw data in, labelled answers out); none: no friendly face. */
+  readonly pipelines?: PipelineRegistry
+}
+
+/** A friendly request (`POST /v2/models/{m}/predict`): fields named after the model's pipeline inputs. */
+export interface PredictRequest {
+  readonly id?: string
+  readonly modelName: string
+  readonly modelVersion?: string
+  /** The fields, or the raw data of a pipeline with one input (an image file sent as the body). */
+  readonly fields: Readonly<Record<string, unknown>> | Uint8Array
+  /** Request parameters (priority, timeout), as in /v2. */
+  readonly parameters?: Parameters
+}
+
+/** A friendly answer: one field per pipeline output. */
+export interface PredictResponse {
+  readonly id?: string
+  readonly modelName: string
+  readonly modelVersion: string
+  readonly fields: Record<string, unknown>
 }
 
 /** Per-request options from the protocol adapter. */
@@ -48,14 +72,61 @@ export class InferenceEngine {
   #drained: (() => void) | undefined
 
   readonly #loadWaitMs: number
+  readonly #pipelines: PipelineRegistry | undefined
 
   constructor (repository: ModelRepository, schedulers: SchedulerRegistry, options: InferenceEngineOptions = {}) {
     this.#repository = repository
     this.#schedulers = schedulers
     this.#loadWaitMs = options.loadWaitMs ?? 0
+    this.#pipelines = options.pipelines
   }
 
+  /**
+   * One /v2 request. A request whose inputs are named after the model's pipeline fields (BYTES:
+   * images, texts, WAV files, JSON records) goes through that pipeline; any other is validated
+   * against the model's own tensors.
+   */
   async infer (req: InferenceRequest, opts: InferOptions = {}): Promise<InferenceResponse> {
+    return this.#withModel(req, opts, async (model, seen) => {
+      const pipeline = this.#pipelines?.configured(model)
+      if (pipeline === undefined || !pipeline.handles(req)) return this.#infer(model, req, opts, seen)
+      const outputs = await pipeline.infer(req, this.#runner(model, req, opts, seen))
+      return { ...(req.id === undefined ? {} : { id: req.id }), modelName: model.name, modelVersion: model.version, outputs }
+    })
+  }
+
+  /**
+   * One friendly request: raw data in the fields the model's pipeline names (or, for a model with
+   * none, its tensors by name), labelled answers out. Same scheduler, statistics and errors as /v2.
+   */
+  async predict (req: PredictRequest, opts: InferOptions = {}): Promise<PredictResponse> {
+    const ref: InferenceRequest = { modelName: req.modelName, ...(req.modelVersion === undefined ? {} : { modelVersion: req.modelVersion }), inputs: [], ...(req.parameters === undefined ? {} : { parameters: req.parameters }) }
+    return this.#withModel(ref, opts, async (model, seen) => {
+      const pipeline = (this.#pipelines ?? new PipelineRegistry()).friendly(model)
+      const result = await pipeline.predict(req.fields, this.#runner(model, ref, opts, seen))
+      return { ...(req.id === undefined ? {} : { id: req.id }), modelName: model.name, modelVersion: model.version, fields: result.fields }
+    })
+  }
+
+  /** Runs model tensors for a pipeline through the model's own path, parameters (priority, timeout) carried over. */
+  #runner (model: ModelVersion, req: InferenceRequest, opts: InferOptions, seen: Seen): RunModel {
+    return async (inputs, outputNames) => {
+      const inner: InferenceRequest = {
+        modelName: model.name,
+        modelVersion: model.version,
+        inputs,
+        outputs: outputNames.map((name) => ({ name })),
+        ...(req.parameters === undefined ? {} : { parameters: req.parameters }),
+      }
+      // Pre-processing awaited (image decoding): a reload may have retired this version
+      // meanwhile. Its successor takes the same tensors, so the request goes there.
+      const current = this.#schedulers.get(model) === undefined ? this.#repository.get(model.name, req.modelVersion) : model
+      return (await this.#infer(current, { ...inner, modelVersion: current.version }, opts, seen)).outputs as Tensor[]
+    }
+  }
+
+  /** Resolves the version (waiting for a load), runs `body`, and publishes the request's statistics. */
+  async #withModel<T> (req: InferenceRequest, opts: InferOptions, body: (model: ModelVersion, seen: Seen) => Promise<T>): Promise<T> {
     if (this.#closing) throw new InferdError(Errors.SHUTTING_DOWN)
     const started = performance.now()
     let model: ModelVersion
@@ -71,7 +142,7 @@ export class InferenceEngine {
     }
     const seen: Seen = { rows: 0, times: undefined }
     try {
-      const response = await this.#infer(model, req, opts, seen)
+      const response = await body(model, seen)
       if (requestChannel.hasSubscribers) {
         requestChannel.publish({ model, durationNs: sinceNs(started), rows: seen.rows, ...(seen.times === undefined ? {} : { times: seen.times }) })
       }
@@ -84,6 +155,8 @@ export class InferenceEngine {
 
   async #infer (model: ModelVersion, req: InferenceRequest, opts: InferOptions, seen: Seen): Promise<InferenceResponse> {
     validateRequest(req, model.name, model.signature)
+    // Ensembles have no scheduler: their steps are requests to this engine (src/pipeline/ensemble).
+    if (model.config.ensemble_scheduling !== undefined) return runEnsemble(this, model, req, opts, seen)
     const runtime = this.#schedulers.get(model)
     if (runtime === undefined) throw new InferdError(Errors.MODEL_NOT_READY, [model.name, model.version, 'no scheduler'])
     const policy = schedulePolicy(req.parameters, runtime.batching)
@@ -110,7 +183,7 @@ export class InferenceEngine {
         })
       })
       const outputs = applyClassification(reshapeOutputs(raw, model.config), req.outputs, model.labels, batched)
-      seen.rows = rows
+      seen.rows += rows // a pipeline may call the model several times for one request
       return {
         ...(req.id === undefined ? {} : { id: req.id }),
         modelName: model.name,
@@ -123,6 +196,9 @@ export class InferenceEngine {
   }
 
   get inFlight (): number { return this.#inFlight }
+
+  /** The pipelines of the served versions, for metadata. */
+  get pipelines (): PipelineRegistry | undefined { return this.#pipelines }
 
   async close (): Promise<void> {
     this.#closing = true

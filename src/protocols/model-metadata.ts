@@ -1,5 +1,6 @@
 import { toConfigType } from '../core/dtype.js'
 import { wireShape } from '../core/signature.js'
+import type { PipelineRegistry } from '../pipeline/pipeline-registry.js'
 import type { ModelRepository, ModelVersion } from '../repository/repository.js'
 
 /** OIP `$metadata_tensor`. */
@@ -12,17 +13,49 @@ export interface ModelMetadata {
   platform: string
   inputs: TensorMetadata[]
   outputs: TensorMetadata[]
+  /**
+   * inferd extension: the friendly endpoint's request and response fields, and, for a model with
+   * a `pipeline:` section, the model's own tensors (inputs/outputs then list the pipeline's BYTES
+   * face, which /v2 infer accepts; the tensors are accepted too).
+   */
+  pipeline?: PipelineMetadata
 }
 
-/** Metadata of one served version; `versions` lists every READY version of the model. */
-export function modelMetadata (repository: ModelRepository, model: ModelVersion): ModelMetadata {
+export interface PipelineMetadata {
+  endpoint: string
+  request: Record<string, string>
+  response: Record<string, string>
+  model_inputs?: TensorMetadata[]
+  model_outputs?: TensorMetadata[]
+}
+
+/**
+ * Metadata of one served version; `versions` lists every READY version of the model. With the
+ * pipelines, a model whose config has a `pipeline:` section shows that face.
+ */
+export function modelMetadata (repository: ModelRepository, model: ModelVersion, pipelines?: PipelineRegistry): ModelMetadata {
   const { maxBatchSize, inputs, outputs } = model.signature
-  return {
+  const tensorInputs = inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: wireShape(t, maxBatchSize) }))
+  const tensorOutputs = outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: wireShape(t, maxBatchSize) }))
+  const base = {
     name: model.name,
     versions: repository.list().filter((e) => e.name === model.name && e.state === 'READY' && e.version !== undefined).map((e) => e.version as string),
     platform: model.config.platform,
-    inputs: inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: wireShape(t, maxBatchSize) })),
-    outputs: outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: wireShape(t, maxBatchSize) })),
+  }
+  if (pipelines === undefined) return { ...base, inputs: tensorInputs, outputs: tensorOutputs }
+  const configured = pipelines.configured(model)
+  const friendly = configured ?? pipelines.friendly(model)
+  const describe = {
+    endpoint: `/v2/models/${model.name}/predict`,
+    request: Object.fromEntries(friendly.inputs.map((s) => [s.name, s.describe])),
+    response: Object.fromEntries(friendly.outputs.map((s) => [s.name, s.describe])),
+  }
+  if (configured === undefined) return { ...base, inputs: tensorInputs, outputs: tensorOutputs, pipeline: describe }
+  return {
+    ...base,
+    inputs: configured.inputs.map((s) => ({ name: s.name, datatype: 'BYTES', shape: [-1] })),
+    outputs: configured.outputs.map((s) => ({ name: s.name, datatype: s.datatype, shape: [-1, ...s.dims] })),
+    pipeline: { ...describe, model_inputs: tensorInputs, model_outputs: tensorOutputs },
   }
 }
 

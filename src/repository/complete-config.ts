@@ -96,6 +96,8 @@ export function completeConfig (config: ModelConfig, declared: DeclaredSignature
     },
     parameters: config.parameters ?? {},
     model_warmup: warmups(config, input, maxBatchSize, fail),
+    ...(config.pipeline === undefined ? {} : { pipeline: config.pipeline }),
+    ...(config.ensemble_scheduling === undefined ? {} : { ensemble_scheduling: config.ensemble_scheduling }),
   }
   return {
     config: resolved,

@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises'
-import { isAbsolute, relative, resolve } from 'node:path'
-import { Errors } from '../errors/codes.js'
-import { InferdError } from '../errors/inferd-error.js'
+import { readModelText } from './model-file.js'
 import type { ResolvedModelOutput } from './resolved-model-config.js'
 
 /** Class labels per output name, for outputs whose config names a `label_filename`. */
@@ -19,19 +16,7 @@ export async function readOutputLabels (modelName: string, modelDir: string, out
   const labels = new Map<string, readonly string[]>()
   for (const output of outputs) {
     if (output.label_filename === undefined) continue
-    const path = resolve(modelDir, output.label_filename)
-    const rel = relative(modelDir, path)
-    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-      throw new InferdError(Errors.MODEL_CONFIG_INVALID, [modelName, `output '${output.name}' label_filename: '${output.label_filename}' is outside the model folder`])
-    }
-    let text: string
-    try {
-      text = await readFile(path, 'utf8')
-    } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message
-      throw new InferdError(Errors.MODEL_CONFIG_INVALID, [modelName, `output '${output.name}' label_filename: '${output.label_filename}' ${why}`], { cause: err })
-    }
-    labels.set(output.name, splitLabels(text))
+    labels.set(output.name, splitLabels(await readModelText(modelName, modelDir, output.label_filename, `output '${output.name}' label_filename`)))
   }
   return labels
 }

@@ -1,4 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
+import { PipelineSchema } from '../pipeline/pipeline-config.js'
+import { EnsembleSchedulingSchema } from '../pipeline/ensemble/ensemble-config.js'
 
 /**
  * The schema of `<repository>/<model>/config.yaml`, as written: Triton's `ModelConfig` (from
@@ -7,7 +9,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox'
  * a setting silently ignored.
  *
  * Only the parts of ModelConfig that inferd serves are accepted; a Triton field outside this list
- * (sequence_batching, ensemble_scheduling, ...) is refused as unknown, which is more honest than
+ * (sequence_batching, ...) is refused as unknown, which is more honest than
  * accepting a setting that would do nothing. Values stay as written here; `model-config.ts`
  * normalizes them (datatype names, parameter values, the version-policy branch).
  *
@@ -138,6 +140,10 @@ export const ModelConfigSchema = Type.Object({
   optimization: Type.Optional(OptimizationSchema),
   parameters: Type.Optional(Type.Record(Type.String({ minLength: 1 }), ParameterValueSchema)),
   model_warmup: Type.Optional(Type.Array(ModelWarmupSchema)),
+  /** inferd extension: raw data in, labelled answers out (src/pipeline/pipeline-config.ts). */
+  pipeline: Type.Optional(PipelineSchema),
+  /** Triton's ensembles (platform: ensemble): steps over other models (src/pipeline/ensemble/ensemble-config.ts). */
+  ensemble_scheduling: Type.Optional(EnsembleSchedulingSchema),
 }, closed)
 
 /** config.yaml as written, before normalization. */

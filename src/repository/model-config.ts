@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml'
 import { type DataType, fromConfigType } from '../core/dtype.js'
 import { Errors } from '../errors/codes.js'
 import { InferdError } from '../errors/inferd-error.js'
+import { type EnsembleScheduling, normalizeEnsemble } from '../pipeline/ensemble/ensemble-config.js'
 import { type ConfigProblem, joinProblems, schemaProblem } from './config-problems.js'
 import {
   type DynamicBatchingConfig, type InstanceGroupConfig, type ModelConfigFile, ModelConfigSchema, type ModelInputFile,
@@ -68,7 +69,7 @@ export interface ModelWarmupConfig {
  * names (`FP32`), parameters as plain strings and the version policy as one branch. Fields left
  * out stay out; `completeConfig` fills them from the model and the defaults.
  */
-export type ModelConfig = Omit<ModelConfigFile, 'version_policy' | 'input' | 'output' | 'optimization' | 'parameters' | 'model_warmup'> & {
+export type ModelConfig = Omit<ModelConfigFile, 'version_policy' | 'input' | 'output' | 'optimization' | 'parameters' | 'model_warmup' | 'ensemble_scheduling'> & {
   readonly version_policy?: VersionPolicy
   readonly input?: readonly ModelInputConfig[]
   readonly output?: readonly ModelOutputConfig[]
@@ -77,6 +78,8 @@ export type ModelConfig = Omit<ModelConfigFile, 'version_policy' | 'input' | 'ou
   readonly optimization?: OptimizationConfig
   readonly parameters?: Readonly<Record<string, string>>
   readonly model_warmup?: readonly ModelWarmupConfig[]
+  /** Present on an ensemble (platform: ensemble), checked and with every field filled in. */
+  readonly ensemble_scheduling?: EnsembleScheduling
 }
 
 /** Where a config came from, for messages. */
@@ -140,10 +143,11 @@ function invalid (options: ParseModelConfigOptions, detail: string): InferdError
 
 /** The semantic checks the schema cannot express, and the conversion to {@link ModelConfig}. */
 function normalize (raw: ModelConfigFile, options: ParseModelConfigOptions, problems: ConfigProblem[]): ModelConfig {
-  const { version_policy: policy, input, output, optimization, parameters, model_warmup: warmup, ...rest } = raw
+  const { version_policy: policy, input, output, optimization, parameters, model_warmup: warmup, ensemble_scheduling: _ensemble, ...rest } = raw
   if (raw.name !== undefined && raw.name !== options.modelName) {
     problems.push({ path: 'name', problem: `'${raw.name}' does not match the model folder '${options.modelName}'` })
   }
+  const ensemble = normalizeEnsemble(raw, options.modelName, problems) // src/pipeline/ensemble
   const config: ModelConfig = {
     ...rest,
     ...(policy === undefined ? {} : { version_policy: versionPolicy(policy, problems) }),
@@ -152,6 +156,7 @@ function normalize (raw: ModelConfigFile, options: ParseModelConfigOptions, prob
     ...(optimization === undefined ? {} : { optimization: optimizationConfig(optimization) }),
     ...(parameters === undefined ? {} : { parameters: parameterStrings(parameters) }),
     ...(warmup === undefined ? {} : { model_warmup: warmup.map((w, i) => ({ ...w, inputs: warmupInputs(`model_warmup[${i}]`, w.inputs, problems) })) }),
+    ...(ensemble === undefined ? {} : { ensemble_scheduling: ensemble }),
   }
   raw.instance_group?.forEach((group, i) => {
     if (group.kind === 'KIND_CPU' && group.gpus !== undefined && group.gpus.length > 0) {

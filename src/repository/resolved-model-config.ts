@@ -1,4 +1,6 @@
 import type { DataType } from '../core/dtype.js'
+import type { EnsembleScheduling } from '../pipeline/ensemble/ensemble-config.js'
+import type { PipelineConfig } from '../pipeline/pipeline-config.js'
 import type { AcceleratorConfig, WarmupInputConfig } from './model-config.js'
 import type { VersionPolicy } from './version-policy.js'
 
@@ -26,6 +28,10 @@ export interface ResolvedModelConfig {
   readonly optimization: ResolvedOptimization
   readonly parameters: Readonly<Record<string, string>>
   readonly model_warmup: readonly ResolvedModelWarmup[]
+  /** inferd extension: the friendly face, as written (each kind's settings are checked when the pipeline is built). */
+  readonly pipeline?: PipelineConfig
+  /** Present on an ensemble (platform: ensemble): its steps, Triton's ModelEnsembling (src/pipeline/ensemble). */
+  readonly ensemble_scheduling?: EnsembleScheduling
 }
 
 export interface ResolvedModelInput {

@@ -4,6 +4,7 @@ import type { Backend } from '../backends/backend.js'
 import { MODEL_CONFIG_FILENAME } from '../config/constants.js'
 import { Errors } from '../errors/codes.js'
 import { InferdError } from '../errors/inferd-error.js'
+import { ensembleSession } from '../pipeline/ensemble/ensemble-session.js'
 import { completeConfig } from './complete-config.js'
 import { readOutputLabels } from './labels.js'
 import { backendNameFor, sessionOptionsFor } from './load-options.js'
@@ -69,11 +70,13 @@ export async function openVersion (source: ModelSource, version: number, plan: L
   const { config, backend } = plan
   const filename = config.default_model_filename ?? backend.defaultModelFilename
   const path = source.kind === 'file' ? source.file : join(source.dir, String(version), filename)
-  if (!await exists(path)) {
+  // An ensemble has no model file (its version folder may be empty): its config declares it.
+  const ensemble = config.ensemble_scheduling !== undefined
+  if (!ensemble && !await exists(path)) {
     throw new InferdError(Errors.MODEL_LOAD_FAILED, [name, version, `model file ${relative(ctx.root, path) || path} not found`])
   }
-  const sessionOptions = sessionOptionsFor(name, config, plan.gpu)
-  const session = await backend.open(path, sessionOptions, ctx.log).catch((err: unknown) => {
+  const sessionOptions = { ...sessionOptionsFor(name, config, plan.gpu), modelConfig: config }
+  const session = ensemble ? ensembleSession(config) : await backend.open(path, sessionOptions, ctx.log).catch((err: unknown) => {
     throw new InferdError(Errors.MODEL_LOAD_FAILED, [name, version, (err as Error).message], { cause: err })
   })
   try {

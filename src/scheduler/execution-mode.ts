@@ -37,6 +37,7 @@ export interface ModeDecision {
  */
 export async function chooseExecutionMode (configured: string, session: ModelSession, sig: ModelSignature): Promise<ModeDecision> {
   if (configured === 'inline' || configured === 'worker') return { mode: configured, reason: 'execution_mode in config' }
+  if (session.offEventLoop === true) return { mode: 'inline', reason: 'the session computes in a thread of its own' }
   if (sig.inputs.some((i) => i.dims.some((d) => d < 0))) return { mode: 'worker', reason: 'variable input dimensions: cost unknown' }
   let one: number
   try {

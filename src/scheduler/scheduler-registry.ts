@@ -53,6 +53,8 @@ export class SchedulerRegistry implements VersionHooks {
   }
 
   async prepare (model: ModelVersion): Promise<void> {
+    // An ensemble has no session to schedule: each step runs on its own model's scheduler (pipeline/ensemble).
+    if (model.config.ensemble_scheduling !== undefined) return
     const batching = model.config.dynamic_batching ?? DEFAULT_DYNAMIC_BATCHING
     const mode = await chooseExecutionMode(model.config.parameters[EXECUTION_MODE_PARAMETER] ?? this.#defaultMode, model.session, model.signature)
     const instances = await this.#instances(model, mode)

@@ -25,13 +25,25 @@ export interface CategoricalFeature {
   readonly unknown?: 'error' | 'ignore'
 }
 
+/**
+ * A date column, sent as an ISO 8601 string ("1982-01-01", "2001-06-30T14:05:00Z"), used as one
+ * number, the fractional year (see tabular-date.ts); `scale` and `missing` then work as for a
+ * numeric feature, in years.
+ */
+export interface DateFeature {
+  readonly name: string
+  readonly kind: 'date'
+  readonly scale?: NumericFeature['scale']
+  readonly missing?: NumericFeature['missing']
+}
+
 /** A true/false column, as 1 or 0. */
 export interface BooleanFeature {
   readonly name: string
   readonly kind: 'boolean'
 }
 
-export type TabularFeature = NumericFeature | CategoricalFeature | BooleanFeature
+export type TabularFeature = NumericFeature | DateFeature | CategoricalFeature | BooleanFeature
 
 /** The preprocessing spec saved with a tabular model: its features, in input-column order. */
 export interface TabularSpec {
@@ -40,6 +52,7 @@ export interface TabularSpec {
 
 const KEYS: Readonly<Record<TabularFeature['kind'], readonly string[]>> = {
   numeric: ['name', 'kind', 'scale', 'missing'],
+  date: ['name', 'kind', 'scale', 'missing'],
   categorical: ['name', 'kind', 'categories', 'unknown'],
   boolean: ['name', 'kind'],
 }
@@ -66,10 +79,11 @@ export function validateTabularSpec (value: unknown, model: string): TabularSpec
     const where = `feature '${f.name as string}'`
     if (seen.has(f.name as string)) fail(`${where} appears twice`)
     seen.add(f.name as string)
-    if (f.kind !== 'numeric' && f.kind !== 'categorical' && f.kind !== 'boolean') return fail(`${where}: 'kind' must be one of numeric, categorical, boolean`)
-    for (const key of Object.keys(f)) if (!KEYS[f.kind].includes(key)) fail(`${where}: field '${key}' does not apply to kind ${f.kind}`)
-    if (f.kind === 'numeric') checkNumeric(f, where, fail)
-    if (f.kind === 'categorical') {
+    if (typeof f.kind !== 'string' || !Object.hasOwn(KEYS, f.kind)) return fail(`${where}: 'kind' must be one of ${Object.keys(KEYS).join(', ')}`)
+    const kind = f.kind as TabularFeature['kind']
+    for (const key of Object.keys(f)) if (!KEYS[kind].includes(key)) fail(`${where}: field '${key}' does not apply to kind ${kind}`)
+    if (kind === 'numeric' || kind === 'date') checkNumeric(f, where, fail)
+    if (kind === 'categorical') {
       const cats = f.categories
       if (!Array.isArray(cats) || cats.length === 0 || !cats.every((c) => typeof c === 'string')) fail(`${where}: 'categories' must be a non-empty list of strings`)
       if (new Set(cats as string[]).size !== (cats as string[]).length) fail(`${where}: 'categories' has duplicates`)

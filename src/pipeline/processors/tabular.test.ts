@@ -66,6 +66,26 @@ describe('recordsToFeatures', () => {
     failsWith([{ ...good, amount: [1] }], "record 0: field 'amount' must be a number, got array")
   })
 
+  it('turns ISO dates into scaled fractional years, with the numeric missing policies', () => {
+    const s: TabularSpec = {
+      features: [
+        { name: 'made', kind: 'date', scale: { mean: 1980, std: 2 }, missing: 'mean' },
+        { name: 'seen', kind: 'date', missing: 2000 },
+      ],
+    }
+    const out = recordsToFeatures([{ made: '1982-01-01', seen: '2001-07-02T12:00:00Z' }, { made: null }], s)
+    expect(Array.from(out.data)).toEqual([1, 2001.5, 0, 2000])
+  })
+
+  it('refuses dates that are not ISO 8601 strings, naming the field', () => {
+    const s: TabularSpec = { features: [{ name: 'made', kind: 'date' }] }
+    const layout = 'not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)'
+    failsWith([{ made: '1982-01-01' }, { made: '01/02/1982' }], `record 1: field 'made' is '01/02/1982', ${layout}`, s)
+    failsWith([{ made: '1982-02-30' }], `record 0: field 'made' is '1982-02-30', ${layout}`, s)
+    failsWith([{ made: 1982 }], "record 0: field 'made' must be an ISO 8601 date string, got number", s)
+    failsWith([{}], "record 0: field 'made' is missing", s)
+  })
+
   it('does not read inherited properties as fields', () => {
     failsWith([{}], "record 0: field 'toString' is missing", { features: [{ name: 'toString', kind: 'boolean' }] })
   })
@@ -94,7 +114,11 @@ describe('validateTabularSpec', () => {
     bad({ features: ['amount'] }, 'features[0] must be a mapping')
     bad(one({ kind: 'boolean' }), "features[0] needs a non-empty 'name'")
     bad({ features: [{ name: 'a', kind: 'boolean' }, { name: 'a', kind: 'boolean' }] }, "feature 'a' appears twice")
-    bad(one({ name: 'a', kind: 'text' }), "feature 'a': 'kind' must be one of numeric, categorical, boolean")
+    bad(one({ name: 'a', kind: 'text' }), "feature 'a': 'kind' must be one of numeric, date, categorical, boolean")
+    bad(one({ name: 'a', kind: 'toString' }), "feature 'a': 'kind' must be one of numeric, date, categorical, boolean")
+    bad(one({ name: 'd', kind: 'date', categories: ['x'] }), "feature 'd': field 'categories' does not apply to kind date")
+    bad(one({ name: 'd', kind: 'date', scale: { mean: 1990, std: -1 } }), "feature 'd': 'scale' {mean, std} needs a finite mean and a std > 0")
+    bad(one({ name: 'd', kind: 'date', missing: 'mean' }), "feature 'd': missing: mean needs scale: {mean, std}")
     bad(one({ name: 'a', kind: 'boolean', missing: 0 }), "feature 'a': field 'missing' does not apply to kind boolean")
     bad(one({ name: 'a', kind: 'numeric', scale: { mean: 1, std: 0 } }), "feature 'a': 'scale' {mean, std} needs a finite mean and a std > 0")
     bad(one({ name: 'a', kind: 'numeric', scale: { min: 5, max: 5 } }), "feature 'a': 'scale' {min, max} needs finite bounds with max > min")

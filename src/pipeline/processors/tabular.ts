@@ -1,9 +1,10 @@
 import type { Tensor } from '../../core/tensor.js'
 import { Errors } from '../../errors/codes.js'
 import { InferdError } from '../../errors/inferd-error.js'
-import type { NumericFeature, TabularFeature, TabularSpec } from './tabular-spec.js'
+import { isoDateToYear } from './tabular-date.js'
+import type { DateFeature, NumericFeature, TabularFeature, TabularSpec } from './tabular-spec.js'
 
-export type { BooleanFeature, CategoricalFeature, NumericFeature, TabularFeature, TabularSpec } from './tabular-spec.js'
+export type { BooleanFeature, CategoricalFeature, DateFeature, NumericFeature, TabularFeature, TabularSpec } from './tabular-spec.js'
 export { validateTabularSpec } from './tabular-spec.js'
 
 /** The feature matrix: an FP32 tensor of shape `[rows, width]`, plus `width` for convenience. */
@@ -36,7 +37,8 @@ function typeName (v: unknown): string {
 
 /**
  * Turns JSON records into the feature matrix a tabular model takes, following the spec saved
- * with the model: numeric columns scaled, categories one-hot encoded, booleans as 0/1.
+ * with the model: numeric columns scaled, dates as scaled fractional years, categories one-hot
+ * encoded, booleans as 0/1.
  * Fields the spec does not name are ignored, so records may carry ids or labels along.
  *
  * The spec is assumed valid ({@link validateTabularSpec} runs when the model loads).
@@ -57,7 +59,7 @@ export function recordsToFeatures (records: readonly unknown[], spec: TabularSpe
       // Own properties only: a record is data, and "toString" must not count as present.
       const value = Object.hasOwn(fields, f.name) ? fields[f.name] : undefined
       const field = `field '${f.name}'`
-      if (f.kind === 'numeric') {
+      if (f.kind === 'numeric' || f.kind === 'date') {
         data[col] = numeric(f, value, field, fail)
       } else if (f.kind === 'boolean') {
         if (value === undefined || value === null) fail(`${field} is missing`)
@@ -77,14 +79,19 @@ export function recordsToFeatures (records: readonly unknown[], spec: TabularSpe
   return { name, datatype: 'FP32', shape: [records.length, width], data, width }
 }
 
-/** One numeric value, missing-value policy applied, then scaled. */
-function numeric (f: NumericFeature, value: unknown, field: string, fail: (what: string) => never): number {
+/** One numeric (or date) value, missing-value policy applied, then scaled. */
+function numeric (f: NumericFeature | DateFeature, value: unknown, field: string, fail: (what: string) => never): number {
   let x: number
   if (value === undefined || value === null) {
     const policy = f.missing ?? 'error'
     if (policy === 'error') return fail(`${field} is missing`)
     // 'mean' imputes the training mean, which the validated spec guarantees is stored.
     x = policy === 'mean' ? (f.scale as { mean: number }).mean : policy
+  } else if (f.kind === 'date') {
+    if (typeof value !== 'string') return fail(`${field} must be an ISO 8601 date string, got ${typeName(value)}`)
+    const year = isoDateToYear(value)
+    if (year === undefined) return fail(`${field} is '${value}', not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)`)
+    x = year
   } else if (typeof value !== 'number') {
     // Numeric strings ("12.5") are refused rather than parsed: a client sending strings has
     // probably mixed up its columns, and silent coercion would hide that.

@@ -38,6 +38,7 @@ export function modelConfigMessage (c: ResolvedModelConfig): ModelConfigMessage 
     })),
     instance_group: c.instance_group.map((g) => ({ name: g.name, kind: g.kind, count: g.count, gpus: [...g.gpus] })),
     ...(c.dynamic_batching === undefined ? {} : { dynamic_batching: dynamicBatching(c.dynamic_batching) }),
+    ...(c.ensemble_scheduling === undefined ? {} : { ensemble_scheduling: { step: c.ensemble_scheduling.step.map((st) => ({ ...st, input_map: { ...st.input_map }, output_map: { ...st.output_map } })) } }),
     optimization: {
       graph: { level: c.optimization.graph.level },
       execution_accelerators: {

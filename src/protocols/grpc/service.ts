@@ -39,7 +39,7 @@ export function inferenceService (ctx: GrpcContext, stream: StreamInferHandler):
 
     ServerMetadata: unary('ServerMetadata', logger, () => ({ name: SERVER_NAME, version: VERSION, extensions: [...EXTENSIONS] })),
 
-    ModelMetadata: unary('ModelMetadata', logger, (req: ModelRefMessage) => modelMetadata(repository, repository.get(req.name ?? '', req.version))),
+    ModelMetadata: unary('ModelMetadata', logger, (req: ModelRefMessage) => modelMetadata(repository, repository.get(req.name ?? '', req.version), engine.pipelines)),
 
     ModelConfig: unary('ModelConfig', logger, (req: ModelRefMessage) => ({ config: modelConfigMessage(repository.get(req.name ?? '', req.version).config) })),
 

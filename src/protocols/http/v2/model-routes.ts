@@ -7,11 +7,11 @@ interface ModelParams { model: string; version?: string }
 
 /** Per-model metadata, readiness and configuration, with and without `/versions/{v}`. */
 export function modelRoutes (ctx: HttpContext) {
-  const { repository } = ctx
+  const { repository, engine } = ctx
   return async (app: FastifyInstance): Promise<void> => {
     for (const prefix of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
       app.get<{ Params: ModelParams }>(prefix, async (req) => {
-        return modelMetadata(repository, repository.get(req.params.model, req.params.version))
+        return modelMetadata(repository, repository.get(req.params.model, req.params.version), engine.pipelines)
       })
       app.get<{ Params: ModelParams }>(`${prefix}/ready`, async (req, reply) => {
         const { model, version } = req.params
