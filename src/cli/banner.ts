@@ -17,22 +17,28 @@ export function printBanner (server: InferdServer): void {
     lines.push(`  ${m.name}${m.version === undefined ? '' : ` v${m.version}`}  ${m.state}${m.reason ? `  (${m.reason})` : ''}`)
   }
   if (models.length === 0) lines.push('  (no models found in the repository)')
-  const example = findExample(server, models.filter((m) => m.state === 'READY').map((m) => m.name))
-  if (example !== undefined) {
-    lines.push('', 'Try it:', `  curl -s ${server.httpUrl}/v2/models/${example.model}/infer \\`,
+  const ready = models.filter((m) => m.state === 'READY').map((m) => m.name)
+  const examples = [findExample(server, ready, 'infer'), findExample(server, ready, 'predict')].filter((e) => e !== undefined)
+  if (examples.length > 0) lines.push('', 'Try it:')
+  for (const example of examples) {
+    lines.push(`  curl -s ${server.httpUrl}/v2/models/${example.model}/${example.route} \\`,
       `    -H 'content-type: application/json' -d '${example.body}'`)
   }
   lines.push(`  curl -s ${server.httpUrl}/v2/models/${models[0]?.name ?? '<model>'}`, '')
   process.stderr.write(lines.join('\n') + '\n')
 }
 
-function findExample (server: InferdServer, ready: readonly string[]): { model: string; body: string } | undefined {
+/**
+ * The first ready model whose folder has an example request for the route: an OIP body (with
+ * `inputs`) for /infer, a friendly one (fields) for /predict.
+ */
+function findExample (server: InferdServer, ready: readonly string[], route: 'infer' | 'predict'): { model: string; body: string; route: string } | undefined {
   const root = server.config.modelRepository
   if (!isDir(root)) return undefined
   for (const model of ready) {
     try {
-      const body = JSON.stringify(JSON.parse(readFileSync(join(root, model, EXAMPLE_REQUEST_FILENAME), 'utf8')))
-      return { model, body }
+      const json = JSON.parse(readFileSync(join(root, model, EXAMPLE_REQUEST_FILENAME), 'utf8')) as Record<string, unknown>
+      if (('inputs' in json) === (route === 'infer')) return { model, body: JSON.stringify(json), route }
     } catch { /* no example for this model */ }
   }
   return undefined

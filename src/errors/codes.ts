@@ -62,6 +62,7 @@ export const Errors = {
   BACKEND_CRASHED: def('INFERD_ERR_BACKEND_CRASHED', 'INTERNAL', "model '%s': its execution thread stopped (%s); the instance is restarted"),
   // engine and server
   BACKEND_FAILED: def('INFERD_ERR_BACKEND_FAILED', 'INTERNAL', "model '%s' failed during inference: %s"),
+  MODEL_INPUT_REJECTED: def('INFERD_ERR_MODEL_INPUT_REJECTED', 'INVALID_ARGUMENT', "model '%s' rejected the input: %s"),
   BACKEND_FEATURE_UNSUPPORTED: def('INFERD_ERR_BACKEND_FEATURE_UNSUPPORTED', 'UNIMPLEMENTED', '%s'),
   SHUTTING_DOWN: def('INFERD_ERR_SHUTTING_DOWN', 'UNAVAILABLE', 'server is shutting down', { retryable: true }),
   INTERNAL: def('INFERD_ERR_INTERNAL', 'INTERNAL', 'internal error: %s'),

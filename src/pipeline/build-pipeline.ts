@@ -4,7 +4,14 @@ import { splitLabels } from '../repository/labels.js'
 import { modelFilePath, readModelText } from '../repository/model-file.js'
 import type { ModelVersion } from '../repository/model-version.js'
 import type { PipelineConfig, PipelineInputConfig, PipelineOutputConfig } from './pipeline-config.js'
-import { Pipeline } from './pipeline.js'
+import { type ItemRunner, Pipeline } from './pipeline.js'
+import { ctcVocabulary, validateCtcSpec } from './postprocess/ctc.js'
+import { ctcStage } from './postprocess/ctc-stage.js'
+import { segmentsStage } from './postprocess/segments-output.js'
+import { validateSegmentsSpec } from './postprocess/segments.js'
+import { audioInput } from './preprocess/audio-input.js'
+import { validateAudioSpec } from './processors/audio.js'
+import { type ResolvedSequence, resolveSequence, validateSequenceSpec } from './sequence-run.js'
 import { classesStage } from './postprocess/classes.js'
 import { tensorStage } from './postprocess/tensor-output.js'
 import { valueStage } from './postprocess/value.js'
@@ -30,13 +37,19 @@ export async function buildPipeline (model: ModelVersion): Promise<Pipeline | un
   if (config === undefined) return undefined
   const fail = (what: string): never => { throw new InferdError(Errors.MODEL_CONFIG_INVALID, [model.name, `pipeline: ${what}`]) }
   checkNames(config, model, fail)
-  const inputs = await Promise.all(config.inputs.map((c) => inputStage(c, model, fail)))
+  const runners: ItemRunner[] = []
+  const inputs = await Promise.all(config.inputs.map((c) => inputStage(c, model, fail, runners)))
   const outputs = await Promise.all(config.outputs.map((c) => outputStage(c, model, fail)))
   const filled = new Set(inputs.flatMap((s) => s.tensors))
   for (const spec of model.signature.inputs) {
     if (!filled.has(spec.name) && spec.optional !== true) fail(`no input stage fills the model's input '${spec.name}'`)
   }
-  return new Pipeline({ model: model.name, inputs, outputs, maxBatchSize: model.signature.maxBatchSize, inputRanks: inputRanks(model) })
+  if (runners.length > 0 && inputs.length > 1) fail('an audio input must be the only input')
+  const itemRunner = runners[0]
+  return new Pipeline({
+    model: model.name, inputs, outputs, maxBatchSize: model.signature.maxBatchSize, inputRanks: inputRanks(model),
+    ...(itemRunner === undefined ? {} : { itemRunner }),
+  })
 }
 
 /**
@@ -96,8 +109,23 @@ function onlyOwnSettings (c: object, own: readonly string[], name: string, fail:
   for (const key of Object.keys(c)) if (!common.has(key)) fail(`'${name}': '${key}' does not apply to kind ${(c as { kind: string }).kind}`)
 }
 
-async function inputStage (c: PipelineInputConfig, model: ModelVersion, fail: (what: string) => never): Promise<InputStage> {
+async function inputStage (c: PipelineInputConfig, model: ModelVersion, fail: (what: string) => never, runners: ItemRunner[]): Promise<InputStage> {
+  if (c.kind !== 'audio' && c.sequence !== undefined) fail(`input '${c.name}': 'sequence' applies to audio inputs`)
   switch (c.kind) {
+    case 'audio': {
+      onlyOwnSettings(c, ['audio', 'sequence'], c.name, fail)
+      const spec = modelInput(c, model, fail)
+      if (spec.datatype !== 'FP32') fail(`input '${c.name}': audio stages make FP32, the model's '${spec.name}' is ${spec.datatype}`)
+      const audio = validateAudioSpec(c.audio, model.name)
+      let sequence: ResolvedSequence | undefined
+      if (c.sequence !== undefined) {
+        if (audio.frame === undefined) fail(`input '${c.name}': 'sequence' needs audio.frame (frames are what runs in sequence)`)
+        sequence = resolveSequence(validateSequenceSpec(c.sequence, model.name), spec.name, (audio.frame as number) + (audio.context ?? 0), model.signature, model.name)
+      }
+      const { stage, runner } = audioInput(c.name, spec.name, audio, sequence)
+      runners.push(runner)
+      return stage
+    }
     case 'image': {
       onlyOwnSettings(c, ['image'], c.name, fail)
       const spec = modelInput(c, model, fail)
@@ -156,6 +184,20 @@ async function outputStage (c: PipelineOutputConfig, model: ModelVersion, fail: 
       if (u !== undefined && 'min' in u && !(u.max > u.min)) fail(`output '${c.name}': unscale needs max > min`)
       return valueStage({ ...base, width, ...(u === undefined ? {} : { unscale: u }) })
     }
+    case 'ctc': {
+      onlyOwnSettings(c, ['ctc', 'activation'], c.name, fail)
+      if (spec.datatype === 'BYTES') fail(`output '${c.name}': '${spec.name}' is BYTES, CTC decoding needs per-step class scores`)
+      if (c.activation === 'sigmoid') fail(`output '${c.name}': CTC takes activation none or softmax`)
+      const ctc = validateCtcSpec(c.ctc, model.name)
+      const labels = splitLabels(await readModelText(model.name, model.dir, ctc.labels, `pipeline output '${c.name}' ctc.labels`))
+      const classes = spec.dims.at(-1)
+      const vocabulary = ctcVocabulary(labels, ctc, model.name, classes !== undefined && classes > 0 ? classes : undefined)
+      return ctcStage({ ...base, vocabulary, ...(c.activation === undefined ? {} : { activation: c.activation }) })
+    }
+    case 'segments':
+      onlyOwnSettings(c, ['segments'], c.name, fail)
+      if (spec.datatype === 'BYTES') fail(`output '${c.name}': '${spec.name}' is BYTES, segments need per-frame probabilities`)
+      return segmentsStage(c.name, model.name, spec.name, validateSegmentsSpec(c.segments, model.name))
     case 'tensor':
       onlyOwnSettings(c, [], c.name, fail)
       return tensorStage({ ...base, datatype: spec.datatype, dims: spec.dims })

@@ -2,7 +2,7 @@ import type { InferenceRequest } from '../core/inference.js'
 import type { Tensor } from '../core/tensor.js'
 import { Errors, InferdError } from '../errors/index.js'
 import { concatInputs } from '../scheduler/batch-tensors.js'
-import type { InputStage, OutputStage } from './stages.js'
+import type { InputStage, ItemFacts, OutputStage } from './stages.js'
 
 /**
  * Runs model tensors through the model's own data path (validation, scheduler) and returns the
@@ -14,7 +14,14 @@ export type RunModel = (inputs: Tensor[], outputNames: readonly string[]) => Pro
  * Runs one item through a model that needs more than one call per item (a stateful model over
  * audio frames). Returns that item's outputs with a leading dimension of 1.
  */
-export type ItemRunner = (item: ReadonlyMap<string, unknown>, run: RunModel, outputNames: readonly string[]) => Promise<Map<string, Tensor>>
+export type ItemRunner = (item: ReadonlyMap<string, unknown>, run: RunModel, outputNames: readonly string[]) => Promise<{ outputs: Map<string, Tensor>; facts?: ItemFacts }>
+
+/** The model outputs for a run of consecutive items. */
+interface Chunk {
+  readonly outputs: Map<string, Tensor>
+  readonly count: number
+  readonly facts?: ItemFacts
+}
 
 /** Friendly answer: one value per output field, a list when the request sent lists. */
 export interface PredictResult {
@@ -89,7 +96,7 @@ export class Pipeline {
       }
     }
     const n = this.#count(items)
-    const values = await this.#run(items, n, this.outputs, run, (stage, outputs, count) => stage.decode(outputs, count))
+    const values = await this.#run(items, n, this.outputs, run, (stage, outputs, count, facts) => stage.decode(outputs, count, facts))
     const fields: Record<string, unknown> = {}
     this.outputs.forEach((stage, i) => { fields[stage.name] = listed ? values[i] : values[i]?.[0] })
     return { fields, items: n }
@@ -119,7 +126,7 @@ export class Pipeline {
         return stage
       })
     const n = this.#count(items)
-    const parts = await this.#run(items, n, wanted, run, (stage, outputs, count) => [stage.toTensor(outputs, count)])
+    const parts = await this.#run(items, n, wanted, run, (stage, outputs, count, facts) => [stage.toTensor(outputs, count, facts)])
     return parts.map((chunks) => (concatInputs((chunks as Tensor[]).map((t) => [t]))[0] as Tensor))
   }
 
@@ -145,18 +152,18 @@ export class Pipeline {
     n: number,
     stages: readonly OutputStage[],
     run: RunModel,
-    collect: (stage: OutputStage, outputs: ReadonlyMap<string, Tensor>, count: number) => unknown[],
+    collect: (stage: OutputStage, outputs: ReadonlyMap<string, Tensor>, count: number, facts?: ItemFacts) => unknown[],
   ): Promise<unknown[][]> {
     const outputNames = [...new Set(stages.flatMap((s) => s.tensors))]
     const { maxBatchSize, itemRunner } = this.#options
     const size = itemRunner === undefined && maxBatchSize > 0 ? maxBatchSize : 1
-    const chunks: Array<Promise<{ outputs: Map<string, Tensor>; count: number }>> = []
+    const chunks: Array<Promise<Chunk>> = []
     for (let start = 0; start < n; start += size) {
       const count = Math.min(size, n - start)
       chunks.push(this.#runChunk(items, start, count, outputNames, run))
     }
     const done = await Promise.all(chunks)
-    return stages.map((stage) => done.flatMap((c) => collect(stage, c.outputs, c.count)))
+    return stages.map((stage) => done.flatMap((c) => collect(stage, c.outputs, c.count, c.facts)))
   }
 
   async #runChunk (
@@ -165,20 +172,23 @@ export class Pipeline {
     count: number,
     outputNames: readonly string[],
     run: RunModel,
-  ): Promise<{ outputs: Map<string, Tensor>; count: number }> {
+  ): Promise<Chunk> {
     const { itemRunner, maxBatchSize } = this.#options
     if (itemRunner !== undefined) {
       const item = new Map([...items].map(([name, list]) => [name, list[start]]))
-      return { outputs: await itemRunner(item, run, outputNames), count: 1 }
+      const { outputs, facts } = await itemRunner(item, run, outputNames)
+      return { outputs, count: 1, ...(facts === undefined ? {} : { facts }) }
     }
     const encoded = await Promise.all(this.inputs.map((stage) => stage.encode((items.get(stage.name) as unknown[]).slice(start, start + count))))
-    const inputs = encoded.flat().map((t) => this.#fit(t, maxBatchSize > 0))
-    const outputs = await run(inputs, outputNames)
+    const fitted = encoded.flat().map((t) => this.#fit(t, maxBatchSize > 0))
+    const inputs = fitted.map((f) => f.tensor)
+    // A model that does not batch, fed its one item without the item dimension, answers without
+    // one too: add it back. One whose input kept a leading 1 (its own N axis) keeps it in its outputs.
+    const squeezed = fitted.some((f) => f.droppedItemAxis)
+    const outputs = await run(inputs, [...outputNames])
     const byName = new Map<string, Tensor>()
     outputs.forEach((t, i) => {
-      const name = outputNames[i] ?? t.name
-      // A model that does not batch answers for its one item without an item dimension: add it.
-      byName.set(name, maxBatchSize > 0 ? t : { ...t, shape: [1, ...t.shape] })
+      byName.set(outputNames[i] ?? t.name, squeezed ? { ...t, shape: [1, ...t.shape] } : t)
     })
     return { outputs: byName, count }
   }
@@ -187,11 +197,12 @@ export class Pipeline {
    * Stages make `[items, ...]`; a model that does not batch takes one item without that leading
    * dimension, and a model input of per-item shape [] takes `[n]` where a stage made `[n, 1]`.
    */
-  #fit (t: Tensor, batched: boolean): Tensor {
+  #fit (t: Tensor, batched: boolean): { tensor: Tensor; droppedItemAxis: boolean } {
     const rank = this.#options.inputRanks.get(t.name)
-    if (rank === undefined || rank === t.shape.length) return t
-    if (!batched && t.shape.length === rank + 1 && t.shape[0] === 1) return { ...t, shape: t.shape.slice(1) }
-    if (t.shape.length === rank + 1 && t.shape[t.shape.length - 1] === 1) return { ...t, shape: t.shape.slice(0, -1) }
-    return t
+    if (rank === undefined || rank === t.shape.length) return { tensor: t, droppedItemAxis: false }
+    if (!batched && t.shape.length === rank + 1 && t.shape[0] === 1) return { tensor: { ...t, shape: t.shape.slice(1) }, droppedItemAxis: true }
+    if (t.shape.length === rank + 1 && t.shape[t.shape.length - 1] === 1) return { tensor: { ...t, shape: t.shape.slice(0, -1) }, droppedItemAxis: false }
+    return { tensor: t, droppedItemAxis: false }
   }
+
 }

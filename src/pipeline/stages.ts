@@ -29,6 +29,9 @@ export interface InputStage {
   encode (items: readonly unknown[]): Promise<Tensor[]>
 }
 
+/** Numbers an input stage learnt about one item that an output stage needs (audio: `seconds`, `hopSeconds`). */
+export type ItemFacts = Readonly<Record<string, number>>
+
 /**
  * One output of a pipeline: turns model output tensors into one field of the answer, per item,
  * and (for /v2) into one tensor. Outputs always arrive with a leading dimension of items: for a
@@ -44,8 +47,11 @@ export interface OutputStage {
   readonly dims: readonly number[]
   /** How the field reads in an answer, for the model's metadata. */
   readonly describe: string
-  /** Model outputs for `n` items (leading dimension n) → one JSON value per item. */
-  decode (outputs: ReadonlyMap<string, Tensor>, n: number): unknown[]
+  /**
+   * Model outputs for `n` items (leading dimension n) → one JSON value per item. `facts` are what
+   * the input side learnt about a lone item (an audio file's duration and frame hop).
+   */
+  decode (outputs: ReadonlyMap<string, Tensor>, n: number, facts?: ItemFacts): unknown[]
   /** Model outputs for `n` items → the /v2 output tensor `[n, ...dims]`, named like the stage. */
-  toTensor (outputs: ReadonlyMap<string, Tensor>, n: number): Tensor
+  toTensor (outputs: ReadonlyMap<string, Tensor>, n: number, facts?: ItemFacts): Tensor
 }

@@ -184,7 +184,9 @@ describe('inferd serve', () => {
 
   it('takes the repository from --model-repository, and the banner curl works as printed', async () => {
     const { p, url } = await serve('--model-repository', EXAMPLES_REPO)
-    expect(p.stderr).toContain('\n  iris v1  READY\n  text_orientation v1  READY\n')
+    expect(p.stderr).toContain('\n  iris v1  READY\n')
+    expect(p.stderr).toContain('\n  text_orientation v1  READY\n')
+    expect(p.stderr).not.toContain('UNAVAILABLE') // every example loads
 
     // Run the curl the banner offers, exactly as printed.
     const curl = /curl -s (\S+) \\\n\s+-H 'content-type: application\/json' -d '(.*)'\n/.exec(p.stderr)

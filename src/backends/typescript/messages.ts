@@ -40,7 +40,7 @@ export type HostReply =
   | { type: 'ready' }
   | { type: 'init-failed'; message: string; stack?: string }
   | { type: 'result'; id: number; outputs: Tensor[] }
-  | { type: 'error'; id: number; message: string; stack?: string }
+  | { type: 'error'; id: number; message: string; stack?: string; badInput?: boolean }
   | { type: 'finalized'; message?: string }
   | { type: 'log'; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }
 

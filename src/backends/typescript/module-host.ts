@@ -9,6 +9,7 @@ import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Tensor } from '../../core/tensor.js'
+import { Errors } from '../../errors/codes.js'
 import type { HostData, HostReply, HostRequest } from './messages.js'
 import { transferList } from './messages.js'
 import { checkOutputs } from './output-check.js'
@@ -67,8 +68,18 @@ async function execute (module: ModelModule, m: Extract<HostRequest, { type: 'ex
     const outputs = checkOutputs(returned, { declared: data.outputs, outputNames: m.outputNames, maxBatchSize: data.maxBatchSize, batchSize })
     send({ type: 'result', id: m.id, outputs }, transferList(outputs))
   } catch (err) {
-    send({ type: 'error', id: m.id, message: messageOf(err), ...stackOf(err) })
+    send({ type: 'error', id: m.id, message: messageOf(err), ...stackOf(err), ...(isBadInput(err) ? { badInput: true } : {}) })
   }
+}
+
+/**
+ * An error a module throws to say the request's data is at fault (a 400, not a 500): its `code`
+ * is `INVALID_ARGUMENT`, or an inferd code for bad input (`INFERD_ERR_TENSOR_DATA_INVALID` …).
+ */
+function isBadInput (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  if (code === 'INVALID_ARGUMENT') return true
+  return typeof code === 'string' && Object.values(Errors).some((d) => d.code === code && d.canonical === 'INVALID_ARGUMENT')
 }
 
 async function finalize (module: ModelModule): Promise<void> {

@@ -137,7 +137,7 @@ export class ModuleThread {
         if (call === undefined || call.id !== m.id) return
         this.#call = undefined
         if (m.type === 'result') call.resolve(m.outputs)
-        else call.reject(new InferdError(Errors.BACKEND_FAILED, [this.#data.modelName, m.message], { cause: moduleError(m.message, m.stack) }))
+        else call.reject(new InferdError(m.badInput === true ? Errors.MODEL_INPUT_REJECTED : Errors.BACKEND_FAILED, [this.#data.modelName, m.message], { cause: moduleError(m.message, m.stack) }))
         return
       }
       case 'finalized':

@@ -129,7 +129,11 @@ export type OutputTensors = Readonly<Record<string, OutputTensor>>
 export interface ModelModule {
   /** Runs once per thread before any execute (again after a crash restarted the thread). Throwing fails the load. */
   initialize?: (ctx: InitializeContext) => void | Promise<void>
-  /** Computes one batch. Throwing fails this batch only (BACKEND_FAILED, with the message). */
+  /**
+   * Computes one batch. Throwing fails this batch only (BACKEND_FAILED, a 500, with the message);
+   * an error whose `code` is `INVALID_ARGUMENT` (or an inferd bad-input code such as
+   * `INFERD_ERR_TENSOR_DATA_INVALID`) says the data is at fault: MODEL_INPUT_REJECTED, a 400.
+   */
   execute: (inputs: InputTensors, ctx: ExecuteContext) => OutputTensors | Promise<OutputTensors>
   /** Runs once when the version is unloaded, after the last execute; then the thread ends. */
   finalize?: () => void | Promise<void>

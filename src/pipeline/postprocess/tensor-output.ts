@@ -25,19 +25,24 @@ export function tensorStage (o: TensorOutputOptions): OutputStage {
     if (t === undefined) throw new InferdError(Errors.BACKEND_FAILED, [o.model, `pipeline: the model returned no output '${o.tensor}'`])
     return t
   }
+  // A declared single value per item ([1], [1, 1]: a custom model's score or label) reads as that
+  // value rather than a one-element list; a variable dimension keeps the list whatever the data.
+  const single = o.dims.every((d) => d === 1)
   return {
     name: o.name,
     kind: 'tensor',
     tensors: [o.tensor],
     datatype: o.datatype,
     dims: o.dims,
-    describe: o.datatype === 'BYTES' ? 'text (a list when the output holds several)' : `numbers shaped [${o.dims.join(', ')}]`,
+    describe: o.datatype === 'BYTES'
+      ? (single ? 'text' : 'a list of texts')
+      : (single ? 'a number' : `numbers shaped [${o.dims.join(', ')}]`),
     decode (outputs, n) {
       const t = get(outputs)
       const inner = t.shape.slice(1)
       const perItem = inner.reduce((a, b) => a * b, 1)
       const flat: ArrayLike<unknown> = t.datatype === 'BYTES' ? (t.data as Uint8Array[]).map((b) => utf8.decode(b)) : numericValues(t)
-      return Array.from({ length: n }, (_, r) => nest(flat, r * perItem, inner))
+      return Array.from({ length: n }, (_, r) => nest(flat, r * perItem, single && perItem === 1 ? [] : inner))
     },
     toTensor (outputs) {
       const t = get(outputs)

@@ -37,7 +37,9 @@ export function valueStage (o: ValueOptions): OutputStage {
       const { values, perItem } = rows(outputs, n)
       return Array.from({ length: n }, (_, r) => {
         const row = Array.from(values.subarray(r * perItem, (r + 1) * perItem))
-        return scalar || perItem === 1 ? row[0] : row
+        // Only a declared single value reads as a number: a variable-width output stays a list
+        // even when an item has one value, so the answer's type does not depend on the data.
+        return scalar ? row[0] : row
       })
     },
     toTensor (outputs, n) {

@@ -33,7 +33,7 @@ export function tensorInput (field: string, datatype: Exclude<DataType, 'BYTES'>
         dims.forEach((d, k) => {
           if (d >= 0 && s[k] !== d) throw new InferdError(Errors.TENSOR_SHAPE_MISMATCH, [field, `[${s.join(', ')}]`, `[${dims.join(', ')}]`])
         })
-        flatten(item, flat, field)
+        flatten(item, s, flat, field)
       })
       return [{ name: field, datatype, shape: [items.length, ...shape], data: typed(datatype, flat) } as Tensor]
     },
@@ -55,8 +55,19 @@ function shapeOf (v: unknown): number[] {
   return shape
 }
 
-function flatten (v: unknown, out: number[], field: string): void {
-  if (Array.isArray(v)) { for (const x of v) flatten(x, out, field); return }
+/**
+ * Appends the numbers of `v`, which must be a regular list of `shape` (the shape of its first
+ * elements): `[1, [2, 3]]` or `[[1, 2], [3]]` are refused rather than flattened into wrong rows.
+ */
+function flatten (v: unknown, shape: readonly number[], out: number[], field: string): void {
+  const [d, ...rest] = shape
+  if (d !== undefined) {
+    if (!Array.isArray(v) || v.length !== d) {
+      throw new InferdError(Errors.TENSOR_DATA_INVALID, [field, `irregular nesting: expected a list of ${d}, found ${Array.isArray(v) ? `a list of ${v.length}` : jsonType(v)}`])
+    }
+    for (const x of v) flatten(x, rest, out, field)
+    return
+  }
   if (typeof v === 'boolean') { out.push(v ? 1 : 0); return }
   if (typeof v !== 'number') throw new InferdError(Errors.TENSOR_DATA_INVALID, [field, `expected numbers, found ${jsonType(v)}`])
   out.push(v)
