@@ -174,6 +174,8 @@ async function outputStage (c: PipelineOutputConfig, model: ModelVersion, fail: 
       const labels = c.labels === undefined
         ? model.labels.get(spec.name) ?? []
         : splitLabels(await readModelText(model.name, model.dir, c.labels, `pipeline output '${c.name}' labels`))
+      const width = spec.dims.at(-1)
+      if (c.activation === 'softmax' && width === 1) fail(`output '${c.name}': softmax over one score is always 1; a single logit takes activation: sigmoid`)
       return classesStage({ ...base, activation: c.activation ?? 'none', topK: c.top_k ?? 1, labels, ...(c.threshold === undefined ? {} : { threshold: c.threshold }) })
     }
     case 'value': {

@@ -72,6 +72,17 @@ export class Pipeline {
   }
 
   /**
+   * A /v2 request that names some pipeline fields and some model tensors is neither face: say so,
+   * rather than let the tensor validation call the fields unknown.
+   */
+  refuseMixed (req: InferenceRequest): void {
+    const field = req.inputs.find((t) => this.#inputNames.has(t.name))
+    if (field === undefined) return
+    const other = req.inputs.find((t) => !this.#inputNames.has(t.name)) as { name: string }
+    throw new InferdError(Errors.REQ_BODY_INVALID, [`'${field.name}' is a pipeline field of model '${this.model}' and '${other.name}' is not: send either the pipeline's fields (${this.inputs.map((s) => s.name).join(', ')}) or the model's own tensors`])
+  }
+
+  /**
    * The friendly endpoint: a JSON object of fields in (or, for a one-input pipeline, the raw file:
    * an image, a WAV, a text), answer fields out.
    */

@@ -1,4 +1,5 @@
 import { Errors, InferdError } from '../../errors/index.js'
+import { decodeBase64Image as decodeBase64 } from '../processors/image.js'
 import type { InputStage } from '../stages.js'
 import { itemsOf, utf8Text } from './input-items.js'
 
@@ -18,7 +19,7 @@ export function passthroughInput (field: string, tensor: string, kind: 'bytes' |
     fromJson (value) {
       const { items, listed } = itemsOf(field, value, (v) => typeof v === 'string', kind === 'bytes' ? 'base64 text' : 'text')
       if (kind === 'string') return { items: items.map((s) => nonEmpty(field, s as string)), listed }
-      return { items: items.map((s) => Buffer.from(nonEmpty(field, s as string), 'base64')), listed }
+      return { items: items.map((s) => decodeBase64(s as string, field)), listed }
     },
     fromBytes: (bytes) => (kind === 'string' ? nonEmpty(field, utf8Text(field, bytes)) : bytes),
     encode: async (items) => [{

@@ -36,7 +36,9 @@ export function predictRoutes (ctx: HttpContext) {
     let fields: Record<string, unknown> | Uint8Array
     let id: string | undefined
     let parameters: Parameters | undefined
-    if (!RAW_TYPE.test(type)) {
+    // fetch() sends a string body as text/plain unless told otherwise: a body that is a JSON
+    // object is read as fields whatever its type says, so such a request is not mistaken for raw text.
+    if (!RAW_TYPE.test(type) || (/^text\/plain\b/i.test(type) && looksLikeJsonObject(body))) {
       const root = parseJsonFast(body.toString('utf8'))
       if (typeof root !== 'object' || root === null || Array.isArray(root)) {
         throw new InferdError(Errors.REQ_BODY_INVALID, ['the body must be a JSON object of fields, such as {"image": "<base64>"}'])
@@ -67,5 +69,16 @@ export function predictRoutes (ctx: HttpContext) {
   return async (app: FastifyInstance): Promise<void> => {
     app.post('/v2/models/:model/predict', handler)
     app.post('/v2/models/:model/versions/:version/predict', handler)
+  }
+}
+
+function looksLikeJsonObject (body: Buffer): boolean {
+  const text = body.toString('utf8').trim()
+  if (!text.startsWith('{') || !text.endsWith('}')) return false
+  try {
+    const v: unknown = JSON.parse(text)
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+  } catch {
+    return false
   }
 }
