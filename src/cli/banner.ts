@@ -29,19 +29,21 @@ export function printBanner (server: InferdServer): void {
 }
 
 /**
- * The first ready model whose folder has an example request for the route: an OIP body (with
- * `inputs`) for /infer, a friendly one (fields) for /predict.
+ * The ready model whose folder has the shortest example request for the route (a curl to paste
+ * should fit a terminal): an OIP body (with `inputs`) for /infer, a friendly one (fields) for /predict.
  */
 function findExample (server: InferdServer, ready: readonly string[], route: 'infer' | 'predict'): { model: string; body: string; route: string } | undefined {
   const root = server.config.modelRepository
   if (!isDir(root)) return undefined
+  let best: { model: string; body: string; route: string } | undefined
   for (const model of ready) {
     try {
       const json = JSON.parse(readFileSync(join(root, model, EXAMPLE_REQUEST_FILENAME), 'utf8')) as Record<string, unknown>
-      if (('inputs' in json) === (route === 'infer')) return { model, body: JSON.stringify(json), route }
+      const body = JSON.stringify(json)
+      if (('inputs' in json) === (route === 'infer') && (best === undefined || body.length < best.body.length)) best = { model, body, route }
     } catch { /* no example for this model */ }
   }
-  return undefined
+  return best
 }
 
 function isDir (path: string): boolean {
