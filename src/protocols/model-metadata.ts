@@ -14,8 +14,8 @@ export interface ModelMetadata {
   inputs: TensorMetadata[]
   outputs: TensorMetadata[]
   /**
-   * inferd extension: the friendly endpoint's request and response fields, and, for a model with
-   * a `pipeline:` section, the model's own tensors (inputs/outputs then list the pipeline's BYTES
+   * inferd extension, for a model with a `pipeline:` section: the friendly endpoint's request and
+   * response fields, and the model's own tensors (inputs/outputs then list the pipeline's BYTES
    * face, which /v2 infer accepts; the tensors are accepted too).
    */
   pipeline?: PipelineMetadata
@@ -42,15 +42,15 @@ export function modelMetadata (repository: ModelRepository, model: ModelVersion,
     versions: repository.list().filter((e) => e.name === model.name && e.state === 'READY' && e.version !== undefined).map((e) => e.version as string),
     platform: model.config.platform,
   }
-  if (pipelines === undefined) return { ...base, inputs: tensorInputs, outputs: tensorOutputs }
-  const configured = pipelines.configured(model)
-  const friendly = configured ?? pipelines.friendly(model)
+  // A model without a `pipeline:` section answers /predict with its tensors by name: the
+  // metadata says all there is to know, and stays exactly the protocol's.
+  const configured = pipelines?.configured(model)
+  if (configured === undefined) return { ...base, inputs: tensorInputs, outputs: tensorOutputs }
   const describe = {
     endpoint: `/v2/models/${model.name}/predict`,
-    request: Object.fromEntries(friendly.inputs.map((s) => [s.name, s.describe])),
-    response: Object.fromEntries(friendly.outputs.map((s) => [s.name, s.describe])),
+    request: Object.fromEntries(configured.inputs.map((s) => [s.name, s.describe])),
+    response: Object.fromEntries(configured.outputs.map((s) => [s.name, s.describe])),
   }
-  if (configured === undefined) return { ...base, inputs: tensorInputs, outputs: tensorOutputs, pipeline: describe }
   return {
     ...base,
     inputs: configured.inputs.map((s) => ({ name: s.name, datatype: 'BYTES', shape: [-1] })),

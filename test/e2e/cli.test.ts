@@ -5,7 +5,7 @@ import http from 'node:http'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { getJson, postJson } from '../helpers/oip-client.js'
-import { EXAMPLES_REPO, FIXTURE_REPO, ROOT, SINGLE_MODEL } from '../helpers/paths.js'
+import { CORE_EXAMPLES_REPO, EXAMPLES_REPO, FIXTURE_REPO, ROOT, SINGLE_MODEL } from '../helpers/paths.js'
 
 /**
  * The built CLI as a user runs it: `node dist/cli/bin.js` (npm test builds first), real processes,
@@ -183,7 +183,7 @@ describe('inferd serve', () => {
   })
 
   it('takes the repository from --model-repository, and the banner curl works as printed', async () => {
-    const { p, url } = await serve('--model-repository', EXAMPLES_REPO)
+    const { p, url } = await serve('--model-repository', CORE_EXAMPLES_REPO)
     expect(p.stderr).toContain('\n  iris v1  READY\n')
     expect(p.stderr).toContain('\n  text_orientation v1  READY\n')
     expect(p.stderr).not.toContain('UNAVAILABLE') // every example loads
@@ -306,7 +306,7 @@ describe('graceful shutdown', () => {
   afterEach(() => { agent?.destroy(); agent = undefined })
 
   it('answers a burst of large requests it holds when SIGTERM comes, then exits 0', async () => {
-    const { p, port } = await serve(EXAMPLES_REPO, '--shutdown-timeout', '10000')
+    const { p, port } = await serve(CORE_EXAMPLES_REPO, '--shutdown-timeout', '10000')
     agent = new http.Agent({ keepAlive: true })
     const orientation = orientationBody()
     // Iris computes on the event loop, text_orientation in a worker thread (see the log line
@@ -331,7 +331,7 @@ describe('graceful shutdown', () => {
   })
 
   it('finishes a request whose body arrives after SIGTERM, lets go of its keep-alive connection, exits 0', async () => {
-    const { p, port } = await serve(EXAMPLES_REPO, '--shutdown-timeout', '3000')
+    const { p, port } = await serve(CORE_EXAMPLES_REPO, '--shutdown-timeout', '3000')
     agent = new http.Agent({ keepAlive: true }) // as most clients: the connection is kept for reuse
     const held = await holdRequest(agent, port, '/v2/models/iris/infer', Buffer.from(IRIS_EXAMPLE), json)
     p.child.kill('SIGTERM')

@@ -5,7 +5,7 @@ import type { InferdServer } from '../../src/server.js'
 import { CLS_INPUT_SHAPE, paddleClsInput } from '../helpers/paddle-cls-input.js'
 import { callOk, connect, type GrpcClients, rawBytes, rawStrings } from '../helpers/grpc-client.js'
 import { postJson } from '../helpers/oip-client.js'
-import { EXAMPLES_REPO } from '../helpers/paths.js'
+import { CORE_EXAMPLES_REPO, EXAMPLES_REPO } from '../helpers/paths.js'
 import { renderText, rotate180 } from '../helpers/render-text.js'
 import { startServer } from '../helpers/server.js'
 
@@ -18,7 +18,7 @@ interface Output { name: string; datatype: string; shape: number[]; data: unknow
 let server: InferdServer
 let client: GrpcClients
 beforeAll(async () => {
-  server = await startServer(EXAMPLES_REPO)
+  server = await startServer(CORE_EXAMPLES_REPO)
   client = connect(server.grpcUrl)
 })
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InferdServer } from '../../src/server.js'
 import { getJson, postJson } from '../helpers/oip-client.js'
 import { call, callOk, connect, type GrpcClients, rawBytes, rawFloat32 } from '../helpers/grpc-client.js'
-import { EXAMPLES_REPO, FIXTURE_REPO, SCHEDULER_REPO } from '../helpers/paths.js'
+import { CORE_EXAMPLES_REPO, EXAMPLES_REPO, FIXTURE_REPO, SCHEDULER_REPO } from '../helpers/paths.js'
 import { startServer } from '../helpers/server.js'
 
 /**
@@ -300,7 +300,7 @@ describe('message size limit', () => {
 
 describe('health service', () => {
   it('Check: SERVING once every model is ready; NOT_FOUND for an unknown service', async () => {
-    const server = await startServer(EXAMPLES_REPO)
+    const server = await startServer(CORE_EXAMPLES_REPO)
     const client = connect(server.grpcUrl)
     try {
       expect(await callOk(client.health, 'Check', { service: '' })).toEqual({ status: 'SERVING' })
@@ -325,7 +325,7 @@ describe('health service', () => {
   })
 
   it('Watch: SERVING, then NOT_SERVING when shutdown begins, then the stream ends', async () => {
-    const server = await startServer(EXAMPLES_REPO)
+    const server = await startServer(CORE_EXAMPLES_REPO)
     const client = connect(server.grpcUrl)
     try {
       const statuses: string[] = []

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InferdServer } from '../../src/server.js'
 import { getJson, postBinary, postJson, toBytes } from '../helpers/oip-client.js'
-import { EXAMPLES_REPO, FIXTURE_REPO, SINGLE_MODEL } from '../helpers/paths.js'
+import { CORE_EXAMPLES_REPO, EXAMPLES_REPO, FIXTURE_REPO, SINGLE_MODEL } from '../helpers/paths.js'
 import { startServer } from '../helpers/server.js'
 
 let server: InferdServer
@@ -285,7 +285,7 @@ describe('limits and other repository shapes', () => {
 
 describe('classification extension', () => {
   it('returns top-k labels from the output label file', async () => {
-    const ex = await startServer(EXAMPLES_REPO)
+    const ex = await startServer(CORE_EXAMPLES_REPO)
     try {
       const res = await postJson(`${ex.httpUrl}/v2/models/iris/infer`, {
         inputs: [{ name: 'features', shape: [2, 4], datatype: 'FP32', data: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.1, 5.6, 2.4]] }],

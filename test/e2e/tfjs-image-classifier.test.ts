@@ -54,11 +54,15 @@ describe('image_classifier (TF.js graph model) over HTTP', () => {
   it('reports the signature read from model.json and the tensorflowjs platform', async () => {
     const res = await getJson(`${server.httpUrl}/v2/models/${MODEL}`)
     expect(res.status).toBe(200)
+    // The config's pipeline makes the image the face; the model's own tensors are listed beside it.
     expect(res.json).toMatchObject({
       name: MODEL,
       platform: 'tensorflowjs_graphmodel',
-      inputs: [{ name: 'input:0', datatype: 'FP32', shape: [-1, 224, 224, 3] }],
-      outputs: [{ name: 'Identity:0', datatype: 'FP32', shape: [-1, 5] }],
+      inputs: [{ name: 'image', datatype: 'BYTES', shape: [-1] }],
+      pipeline: {
+        model_inputs: [{ name: 'input:0', datatype: 'FP32', shape: [-1, 224, 224, 3] }],
+        model_outputs: [{ name: 'Identity:0', datatype: 'FP32', shape: [-1, 5] }],
+      },
     })
   })
 
