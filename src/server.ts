@@ -1,19 +1,16 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { defaultBackends } from './backends/registry.js'
+import { engineRunJob } from './batch/jobs/engine-run-job.js'
+import { JobsService } from './batch/jobs/jobs-service.js'
 import { resolveConfig, type ServerConfigInput } from './config/resolve.js'
 import type { ServerConfig } from './config/schema.js'
 import { createLogger, type Logger } from './observability/logger.js'
 import { Statistics } from './observability/statistics.js'
-import { InferenceEngine } from './pipeline/inference-engine.js'
-import { PipelineRegistry } from './pipeline/pipeline-registry.js'
-import { WarmupHooks } from './pipeline/warmup.js'
 import { GrpcServer } from './protocols/grpc/server.js'
 import { buildHttpApp } from './protocols/http/app.js'
-import { chainHooks } from './repository/chain-hooks.js'
 import { checkControlConfig, loadAtStart } from './repository/control-mode.js'
+import { createRuntime } from './runtime.js'
 import { ModelRepository } from './repository/repository.js'
-import { SchedulerRegistry } from './scheduler/scheduler-registry.js'
 
 /** A running inferd: the composition of repository, engine and protocol adapters. */
 export interface InferdServer {
@@ -47,21 +44,12 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
   const config = resolveConfig(input)
   checkControlConfig(config)
   const logger = options.logger ?? createLogger(config.logLevel)
-  const backends = defaultBackends()
-  const schedulers = new SchedulerRegistry(logger, config.executionMode)
-  const pipelines = new PipelineRegistry()
-  const repository = new ModelRepository({
-    root: config.modelRepository,
-    backends: (name) => backends.get(name),
-    defaultMaxBatchSize: config.defaultMaxBatchSize,
-    logger,
-    // Before a version is READY: its pipeline (a bad one fails fast), its scheduler, then model_warmup.
-    hooks: chainHooks(pipelines, new WarmupHooks(schedulers, logger)),
-  })
-  const engine = new InferenceEngine(repository, schedulers, { loadWaitMs: config.modelLoadWaitMs, pipelines })
+  const runtime = createRuntime(config, logger)
+  const { repository, engine } = runtime
   const statistics = new Statistics(repository)
+  const jobs = new JobsService({ config, repository, run: engineRunJob(engine, repository), logger })
   const state = { started: false, closing: false }
-  const app: FastifyInstance = buildHttpApp({ config, logger, repository, engine, statistics, state })
+  const app: FastifyInstance = buildHttpApp({ config, logger, repository, engine, statistics, state, jobs })
   const grpc = new GrpcServer({ config, logger, repository, engine, statistics, state })
   let httpUrl = ''
   let grpcUrl = ''
@@ -76,6 +64,7 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
     get grpcUrl () { return grpcUrl },
     async start () {
       await repository.scan() // a missing or unreadable repository fails here, before anything listens
+      await jobs.open() // so do bad batch folders, job store or schedules
       await app.listen({ host: config.host, port: config.httpPort })
       const addr = app.server.address() as AddressInfo
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
@@ -85,6 +74,7 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
       grpcUrl = grpc.address
       logger.info({ url: grpcUrl, port: grpcPort }, `gRPC service listening on ${grpcUrl}`)
       await loadAtStart(repository, config) // per model control mode; poll mode starts polling here
+      jobs.begin() // jobs left by a previous server resume; schedules start
       state.started = true
     },
     close () {
@@ -94,7 +84,9 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
         // response now says Connection: close) and resolves when they are done. Only then do the
         // engine and the models go, so no accepted request is refused on the way out.
         // gRPC likewise: no new calls, streams end once their requests are answered.
-        const drained = Promise.all([app.close(), grpc.close()])
+        // Jobs stop at a micro-batch boundary (left to resume on the next start) while the
+        // engine still serves the micro-batches they have in flight.
+        const drained = Promise.all([app.close(), grpc.close(), jobs.close()])
         const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs, 'timeout').unref())
         if (await Promise.race([drained, timeout]) === 'timeout') {
           logger.warn({ inFlight: engine.inFlight }, 'shutdown timeout: closing connections with requests in flight')
@@ -102,8 +94,7 @@ export function createServer (input: ServerConfigInput, options: CreateServerOpt
           grpc.forceClose()
           await drained
         }
-        await engine.close()
-        await repository.close()
+        await runtime.close() // the engine drains, then the models unload
         statistics.close()
         logger.info('inferd stopped')
       })()

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { VERSION } from '../version.js'
+import { registerBatch } from './commands/batch.js'
 import { registerBench } from './commands/bench.js'
 import { registerServe } from './commands/serve.js'
+import { registerWorker } from './commands/worker.js'
 
 const program = new Command()
   .name('inferd')
@@ -12,5 +14,7 @@ const program = new Command()
 
 registerServe(program)
 registerBench(program)
+registerBatch(program)
+registerWorker(program)
 
 await program.parseAsync(process.argv)

@@ -79,6 +79,14 @@ export const SERVE_FLAGS: FlagTable = {
     parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   },
   shutdownTimeoutMs: { flag: '--shutdown-timeout <ms>', description: 'how long shutdown waits for in-flight requests (default 30000)', parse: int },
+  batchAllowDirs: {
+    flag: '--batch-allow-dir <dir>',
+    description: 'a folder batch jobs may read and write; repeat for several (default none: jobs API off)',
+    parse: (s) => [s],
+    repeatable: true,
+  },
+  jobsDb: { flag: '--jobs-db <file>', description: 'SQLite file of job state (default <first batch allow-dir>/.inferd-jobs.db)', parse: (s) => s },
+  jobSchedules: { flag: '--job-schedules <file.yaml>', description: 'YAML file of cron-scheduled batch jobs (default none)', parse: (s) => s },
 }
 
 /** commander's camel-cased option key for a flag such as `--http-port <port>` (→ `httpPort`). */

@@ -16,4 +16,7 @@ export const DEFAULTS: Omit<ServerConfig, 'modelRepository'> = Object.freeze({
   grpcMaxMessageBytes: 64 * 1024 * 1024, // 64 MiB, received and sent (grpc-js's own default receive limit is 4 MiB)
   logLevel: 'info',
   shutdownTimeoutMs: 30_000, // 30 s
+  batchAllowDirs: Object.freeze([]) as unknown as string[], // the jobs API reads and writes nothing unless told where
+  jobsDb: '', // next to the data: <first batch allow-dir>/.inferd-jobs.db
+  jobSchedules: '', // no scheduled jobs
 })

@@ -36,6 +36,12 @@ export const ServerConfigSchema = Type.Object({
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   /** Milliseconds close() waits for in-flight requests before it fails them. */
   shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
+  /** Folders whose files batch jobs may read and write (jobs API, schedules); none: the jobs API is off. */
+  batchAllowDirs: Type.Array(Type.String({ minLength: 1 })),
+  /** SQLite file holding job state; '' = `.inferd-jobs.db` in the first batch allow-dir. */
+  jobsDb: Type.String(),
+  /** YAML file of scheduled (cron) jobs; '' = none. */
+  jobSchedules: Type.String(),
 }, { additionalProperties: false })
 
 export type ServerConfig = Static<typeof ServerConfigSchema>

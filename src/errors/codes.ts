@@ -60,6 +60,22 @@ export const Errors = {
   REQUEST_CANCELLED: def('INFERD_ERR_REQUEST_CANCELLED', 'CANCELLED', 'the client went away before the request ran'),
   MODEL_UNLOADING: def('INFERD_ERR_MODEL_UNLOADING', 'UNAVAILABLE', "model '%s' version %s is being unloaded", { retryable: true }),
   BACKEND_CRASHED: def('INFERD_ERR_BACKEND_CRASHED', 'INTERNAL', "model '%s': its execution thread stopped (%s); the instance is restarted"),
+  // batch inference (src/batch): files in, files out
+  BATCH_FILE_INVALID: def('INFERD_ERR_BATCH_FILE_INVALID', 'INVALID_ARGUMENT', "batch %s '%s': %s"),
+  BATCH_OUTPUT_FAILED: def('INFERD_ERR_BATCH_OUTPUT_FAILED', 'INTERNAL', "batch output '%s': %s"),
+  BATCH_REJECTS_EXCEEDED: def('INFERD_ERR_BATCH_REJECTS_EXCEEDED', 'FAILED_PRECONDITION', 'batch stopped: %d rejected rows exceed the error budget of %d (--max-rejects); the reasons are in %s, and the same command resumes from the checkpoint (raise --max-rejects to go on)'),
+  BATCH_CHECKPOINT_MISMATCH: def('INFERD_ERR_BATCH_CHECKPOINT_MISMATCH', 'FAILED_PRECONDITION', "checkpoint '%s' does not fit this run: %s; run with the options it was started with, or delete it to start over"),
+  BATCH_CANCELLED: def('INFERD_ERR_BATCH_CANCELLED', 'CANCELLED', 'batch cancelled after %d rows; the same command resumes from the checkpoint'),
+  // distributed batch (src/batch/distributed): chunks on a BullMQ queue in Redis
+  BATCH_CHUNK_FAILED: def('INFERD_ERR_BATCH_CHUNK_FAILED', 'INTERNAL', 'distributed batch: chunk %d failed on every attempt: %s; the chunks already committed are kept, and the same command resumes'),
+  BATCH_QUEUE_UNAVAILABLE: def('INFERD_ERR_BATCH_QUEUE_UNAVAILABLE', 'UNAVAILABLE', 'batch queue %s: %s', { retryable: true }),
+  // batch jobs API (src/batch/jobs)
+  JOBS_DISABLED: def('INFERD_ERR_JOBS_DISABLED', 'FAILED_PRECONDITION', 'the jobs API is off: start the server with --batch-allow-dir <dir>, the folders batch jobs may read and write'),
+  JOB_PATH_FORBIDDEN: def('INFERD_ERR_JOB_PATH_FORBIDDEN', 'PERMISSION_DENIED', "%s '%s' is outside the folders batch jobs may use (--batch-allow-dir)"),
+  JOB_PATH_INVALID: def('INFERD_ERR_JOB_PATH_INVALID', 'INVALID_ARGUMENT', "%s '%s': %s"),
+  JOB_NOT_FOUND: def('INFERD_ERR_JOB_NOT_FOUND', 'NOT_FOUND', "job '%s' not found"),
+  JOB_FINISHED: def('INFERD_ERR_JOB_FINISHED', 'FAILED_PRECONDITION', "job '%s' is already %s"),
+  JOB_OUTPUT_BUSY: def('INFERD_ERR_JOB_OUTPUT_BUSY', 'FAILED_PRECONDITION', "'%s' is being written by job '%s', which is %s"),
   // engine and server
   BACKEND_FAILED: def('INFERD_ERR_BACKEND_FAILED', 'INTERNAL', "model '%s' failed during inference: %s"),
   MODEL_INPUT_REJECTED: def('INFERD_ERR_MODEL_INPUT_REJECTED', 'INVALID_ARGUMENT', "model '%s' rejected the input: %s"),

@@ -13,7 +13,7 @@ import type { RunModel } from './pipeline.js'
 import { PipelineRegistry } from './pipeline-registry.js'
 import { runEnsemble } from './ensemble/ensemble-executor.js'
 import { reshapeInputs, reshapeOutputs } from './reshape.js'
-import { schedulePolicy } from './schedule-policy.js'
+import { type SchedulePolicy, schedulePolicy } from './schedule-policy.js'
 
 export interface InferenceEngineOptions {
   /**
@@ -49,6 +49,13 @@ export interface PredictResponse {
 export interface InferOptions {
   /** Aborted when the client goes away; a request still queued is then dropped, never computed. */
   readonly signal?: CancelSignal
+  /**
+   * Background work (batch jobs): queued below every priority level of the model, served only
+   * when no online request waits, with no queue timeout (scheduler/priority-queue.ts). Not a
+   * request parameter on purpose: no client of the online protocols can ask for it, or lose
+   * priority by mistake; only in-process callers (the jobs runner) set it.
+   */
+  readonly background?: boolean
 }
 
 /**
@@ -89,7 +96,10 @@ export class InferenceEngine {
   async infer (req: InferenceRequest, opts: InferOptions = {}): Promise<InferenceResponse> {
     return this.#withModel(req, opts, async (model, seen) => {
       const pipeline = this.#pipelines?.configured(model)
-      if (pipeline === undefined || !pipeline.handles(req)) return this.#infer(model, req, opts, seen)
+      if (pipeline === undefined || !pipeline.handles(req)) {
+        pipeline?.refuseMixed(req)
+        return this.#infer(model, req, opts, seen)
+      }
       const outputs = await pipeline.infer(req, this.#runner(model, req, opts, seen))
       return { ...(req.id === undefined ? {} : { id: req.id }), modelName: model.name, modelVersion: model.version, outputs }
     })
@@ -159,7 +169,7 @@ export class InferenceEngine {
     if (model.config.ensemble_scheduling !== undefined) return runEnsemble(this, model, req, opts, seen)
     const runtime = this.#schedulers.get(model)
     if (runtime === undefined) throw new InferdError(Errors.MODEL_NOT_READY, [model.name, model.version, 'no scheduler'])
-    const policy = schedulePolicy(req.parameters, runtime.batching)
+    const policy = opts.background === true ? BACKGROUND_POLICY : schedulePolicy(req.parameters, runtime.batching)
     const outputNames = req.outputs !== undefined && req.outputs.length > 0 ? req.outputs.map((o) => o.name) : model.signature.outputs.map((o) => o.name)
     const inputs = reshapeInputs(req.inputs, model.config)
     const batched = model.signature.maxBatchSize > 0
@@ -177,6 +187,7 @@ export class InferenceEngine {
           enqueuedAt: now,
           deadline: policy.timeoutUs > 0 ? now + policy.timeoutUs / 1000 : Infinity,
           timeoutAction: policy.timeoutAction,
+          ...(opts.background === true ? { background: true } : {}),
           ...(opts.signal === undefined ? {} : { signal: opts.signal }),
           resolve: (outputs: Tensor[], timing: RequestTiming) => { seen.times = timing; resolve(outputs) },
           reject,
@@ -205,6 +216,9 @@ export class InferenceEngine {
     if (this.#inFlight > 0) await new Promise<void>((resolve) => { this.#drained = resolve })
   }
 }
+
+/** Background requests: the queue serves them after every level, so their level is moot; no timeout. */
+const BACKGROUND_POLICY: SchedulePolicy = { priority: 1, timeoutUs: 0, timeoutAction: 'REJECT' }
 
 /** What the data path learned about a request, for its `inferd:engine:request` message. */
 interface Seen {

@@ -17,11 +17,19 @@ import type { QueuedRequest } from './queued-request.js'
  * through `take` (the batcher picked them) or `sweep` (cancelled, or timed out under REJECT).
  * Removal from the middle is O(n); queues that reach thousands are far past where latency
  * already broke, and the bound keeps them smaller.
+ *
+ * Below every level sits the background class (batch jobs' micro-batches, `background: true`),
+ * whatever levels the model configures: `ordered` shows it only while no online request is
+ * queued, so an online request is always the next batch's head, and a batch never mixes the two
+ * (job rows would make an online request's batch larger, hence slower). An online request then
+ * waits at most for the batch already computing. The class is unbounded: a job keeps only a few
+ * micro-batches in flight, and must not take the room max_queue_size keeps for online clients.
  */
 export class PriorityQueue {
   readonly #levels: QueuedRequest[][]
   readonly #delayed: QueuedRequest[][]
   readonly #limits: readonly number[]
+  #background: QueuedRequest[] = []
   #size = 0
 
   /** @param limits max_queue_size per level, index 0 = level 1 (0 = unbounded) */
@@ -35,6 +43,11 @@ export class PriorityQueue {
 
   /** Adds at the back of its level; false when that level is full (nothing is added). */
   push (item: QueuedRequest): boolean {
+    if (item.background === true) {
+      this.#background.push(item)
+      this.#size++
+      return true
+    }
     const i = item.priority - 1
     const level = this.#levels[i]
     if (level === undefined) throw new RangeError(`priority level ${item.priority} out of range`)
@@ -45,8 +58,15 @@ export class PriorityQueue {
     return true
   }
 
-  /** Every queued item in service order: level by level, each level's delayed items after its others. */
+  /**
+   * The items the next batch may take, in service order: level by level, each level's delayed
+   * items after its others; the background class only when no online item is queued.
+   */
   * ordered (): Generator<QueuedRequest> {
+    if (this.#size === this.#background.length) {
+      yield * this.#background
+      return
+    }
     for (let i = 0; i < this.#levels.length; i++) {
       yield * this.#levels[i]!
       yield * this.#delayed[i]!
@@ -61,6 +81,7 @@ export class PriorityQueue {
         if (lists[i]!.some((r) => items.has(r))) lists[i] = lists[i]!.filter((r) => !items.has(r))
       }
     }
+    if (this.#background.some((r) => items.has(r))) this.#background = this.#background.filter((r) => !items.has(r))
     this.#size -= items.size
   }
 
@@ -89,6 +110,10 @@ export class PriorityQueue {
         this.#delayed[i] = delayed.filter((r) => { if (r.signal?.aborted === true) { cancelled.push(r); return false } return true })
       }
     }
+    // Background items carry no queue timeout (the engine gives them none): only cancellation.
+    if (this.#background.some((r) => r.signal?.aborted === true)) {
+      this.#background = this.#background.filter((r) => { if (r.signal?.aborted === true) { cancelled.push(r); return false } return true })
+    }
     this.#size -= cancelled.length + expired.length
     return { cancelled, expired }
   }
@@ -102,8 +127,11 @@ export class PriorityQueue {
 
   /** Empties the queue, returning everything that was in it. */
   drain (): QueuedRequest[] {
-    const all = [...this.ordered()]
+    const all: QueuedRequest[] = []
+    for (let i = 0; i < this.#levels.length; i++) all.push(...this.#levels[i]!, ...this.#delayed[i]!)
+    all.push(...this.#background)
     for (const lists of [this.#levels, this.#delayed]) for (const list of lists) list.length = 0
+    this.#background = []
     this.#size = 0
     return all
   }

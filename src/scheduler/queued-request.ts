@@ -21,6 +21,12 @@ export interface QueuedRequest {
   readonly key: string
   /** 1 is the highest level; a model without priority levels uses 1 for everyone. */
   readonly priority: number
+  /**
+   * Background work (a batch job's micro-batch): served only when no online request of any
+   * level is queued, never batched with online requests, and not counted against max_queue_size
+   * (the job bounds its own requests in flight). See PriorityQueue.
+   */
+  readonly background?: boolean
   /** performance.now() at enqueue, ms. */
   readonly enqueuedAt: number
   /** performance.now() past which the queue policy's timeout applies, ms; Infinity for none. */

@@ -65,7 +65,7 @@ export async function runEnsemble (engine: StepEngine, model: EnsembleModel, req
     if (opts.signal.aborted) cancel.cancel()
     else opts.signal.addEventListener('abort', () => cancel.cancel(), { once: true })
   }
-  const stepOptions: InferOptions = { signal: cancel }
+  const stepOptions: InferOptions = { signal: cancel, ...(opts.background === true ? { background: true } : {}) }
   const parameters = inherited(req.parameters)
   const chain = [...outer, model.name]
 

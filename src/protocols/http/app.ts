@@ -4,6 +4,7 @@ import { installErrorHandling } from './error-handler.js'
 import { healthRoutes } from './health.js'
 import { modelRoutes } from './v2/model-routes.js'
 import { inferRoutes } from './v2/infer-route.js'
+import { jobsRoutes } from './v2/jobs-routes.js'
 import { predictRoutes } from './v2/predict-route.js'
 import { repositoryRoutes } from './v2/repository-routes.js'
 import { statsRoutes } from './v2/stats-routes.js'
@@ -45,6 +46,7 @@ export function buildHttpApp (ctx: HttpContext): FastifyInstance {
   void app.register(predictRoutes(ctx))
   void app.register(repositoryRoutes(ctx))
   void app.register(statsRoutes(ctx))
+  void app.register(jobsRoutes(ctx))
   void app.register(v1Routes(ctx))
   return app
 }

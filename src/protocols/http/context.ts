@@ -1,3 +1,4 @@
+import type { JobsService } from '../../batch/jobs/jobs-service.js'
 import type { ServerConfig } from '../../config/schema.js'
 import type { Logger } from '../../observability/logger.js'
 import type { Statistics } from '../../observability/statistics.js'
@@ -12,6 +13,8 @@ export interface HttpContext {
   readonly engine: InferenceEngine
   /** Per model version statistics (the statistics extension). */
   readonly statistics: Statistics
+  /** Batch jobs (`/v2/jobs`); absent: the routes answer JOBS_DISABLED. */
+  readonly jobs?: JobsService
   /** Shared lifecycle flags, written by the server. */
   readonly state: { started: boolean; closing: boolean }
 }
