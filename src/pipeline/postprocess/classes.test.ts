@@ -174,4 +174,23 @@ describe('classesStage', () => {
     expect(catchInferdError(() => stage().decode(bytes, 1)).message).toMatch(/BYTES/)
     expect(catchInferdError(() => stage().decode(outputs([[0.1, 0.2, 0.7]]), 2)).message).toMatch(/does not split into 2 items/)
   })
+
+  it('the best class alone (top_k 1) is chosen and scored exactly as the full ranking would (ties, NaN, every activation)', () => {
+    // top_k 1 takes a one-pass path (batch inference calls it per row); top_k 2 ranks everything.
+    let seed = 3
+    const random = (): number => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
+    for (const activation of ['none', 'softmax', 'sigmoid'] as const) {
+      for (let trial = 0; trial < 60; trial++) {
+        const width = 2 + (trial % 6)
+        const rows = Array.from({ length: 20 }, () => Array.from({ length: width }, () =>
+          trial % 3 === 0 ? Math.round(random() * 2) // many ties
+            : trial % 3 === 1 ? (random() - 0.5) * 200 // large logits: sigmoid saturates to equal probabilities
+              : (random() - 0.5) * 6))
+        if (trial === 5) (rows[0] as number[])[1] = NaN
+        const best = decode({ activation, topK: 1 }, rows)
+        const ranked = decode({ activation, topK: 2 }, rows)
+        expect(best.map((b) => [b.label, b.score])).toEqual(ranked.map((r) => [r.label, r.score]))
+      }
+    }
+  })
 })

@@ -46,6 +46,12 @@ export function classesStage (o: ClassesOptions): OutputStage {
   const rank = (outputs: ReadonlyMap<string, Tensor>, n: number): ScoredClass[][] => {
     const { values, perItem } = rowsOf(outputs, o.tensor, n, o.model)
     const rows: ScoredClass[][] = []
+    if (o.topK === 1 && o.threshold === undefined && perItem > 1) {
+      // The usual classifier answer (the best class only): one pass per item, nothing sorted.
+      // Same choice as the ranking below, ties to the lower index; NaN scores take the full path.
+      const best = bestOfEach(values, n, perItem, o.activation)
+      if (best !== undefined) return best.map(([index, score]) => [{ label: name(index), index, score }])
+    }
     for (let r = 0; r < n; r++) {
       let scores = Array.from({ length: perItem }, (_, i) => values[r * perItem + i] as number)
       scores = activate(scores, o.activation)
@@ -98,4 +104,37 @@ function activate (scores: number[], activation: ClassesOptions['activation']): 
     return e.map((x) => x / sum)
   }
   return scores
+}
+
+/**
+ * Each item's best class after the activation: [index, score], ties to the lower index, exactly
+ * as the ranking orders them (same arithmetic, so the same scores), or undefined when a score is
+ * NaN (the ranking's own order then decides).
+ */
+function bestOfEach (values: ArrayLike<number>, n: number, perItem: number, activation: ClassesOptions['activation']): Array<[number, number]> | undefined {
+  const out: Array<[number, number]> = []
+  const p = new Float64Array(perItem)
+  for (let r = 0; r < n; r++) {
+    const at = r * perItem
+    let max = -Infinity
+    for (let i = 0; i < perItem; i++) {
+      const x = values[at + i] as number
+      if (Number.isNaN(x)) return undefined
+      if (x > max) max = x
+    }
+    if (activation === 'softmax') {
+      let sum = 0
+      for (let i = 0; i < perItem; i++) { p[i] = Math.exp((values[at + i] as number) - max); sum += p[i] as number }
+      for (let i = 0; i < perItem; i++) p[i] = (p[i] as number) / sum
+    } else {
+      for (let i = 0; i < perItem; i++) {
+        const x = values[at + i] as number
+        p[i] = activation === 'sigmoid' ? 1 / (1 + Math.exp(-x)) : x
+      }
+    }
+    let index = 0
+    for (let i = 1; i < perItem; i++) if ((p[i] as number) > (p[index] as number)) index = i
+    out.push([index, p[index] as number])
+  }
+  return out
 }

@@ -58,6 +58,13 @@ export function recordsToFeatures (records: readonly unknown[], spec: TabularSpe
     for (const f of spec.features) {
       // Own properties only: a record is data, and "toString" must not count as present.
       const value = Object.hasOwn(fields, f.name) ? fields[f.name] : undefined
+      if (f.kind === 'numeric' && typeof value === 'number' && Number.isFinite(value)) {
+        // The common case first, with no message built: batch inference runs this per cell.
+        const s = f.scale
+        data[col] = s === undefined ? value : 'mean' in s ? (value - s.mean) / s.std : (value - s.min) / (s.max - s.min)
+        col += 1
+        continue
+      }
       const field = `field '${f.name}'`
       if (f.kind === 'numeric' || f.kind === 'date') {
         data[col] = numeric(f, value, field, fail)
