@@ -19,19 +19,16 @@
  *
  *   npx tsx scripts/examples/fraud.ts [modelDir]    (always trains; setupFraud only when missing)
  */
-import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { recordsToFeatures, type TabularSpec } from '../../src/pipeline/processors/tabular.js'
 import { isMain } from '../is-main.js'
-import { writeFileIfChanged } from '../onnx/write-file.js'
 import { EXAMPLES_DIR } from '../paths.js'
-import { configYaml } from '../ml/config-yaml.js'
 import { type FeatureDeclaration, fitTabularSpec } from '../ml/fit-tabular-spec.js'
 import { bestF1Threshold, binaryMetrics, type BinaryMetrics, rocAuc } from '../ml/metrics.js'
 import { mlpOutputs, sigmoid, trainMlp } from '../ml/mlp.js'
-import { mlpGraph } from '../ml/mlp-onnx.js'
 import { column, runOnnxMatrix } from '../ml/onnx-run.js'
 import { stratifiedSplit } from '../ml/stratified-split.js'
+import { checkedMaxDiff, FEATURES_INPUT, recordModelConfig, setupWhenMissing, type TabularExampleResult, writeMlpExample } from '../ml/tabular-example.js'
 import { readVegaCsv, vegaDataVersion } from '../ml/vega-data.js'
 
 export const FRAUD_MODEL = 'birdstrike_damage'
@@ -91,7 +88,7 @@ export interface TrainFraudOptions {
   readonly seed?: number
 }
 
-export interface FraudResult {
+export interface FraudResult extends TabularExampleResult {
   /** Held-out figures at the chosen threshold, from the ONNX file run by onnxruntime. */
   readonly test: BinaryMetrics
   /** Held-out ROC AUC (0.5 is guessing). */
@@ -101,18 +98,12 @@ export interface FraudResult {
   /** The threshold, chosen on validation rows and saved in config.yaml. */
   readonly threshold: number
   readonly rows: { readonly train: number; readonly validation: number; readonly test: number }
-  /** The spec saved with the model. */
-  readonly spec: TabularSpec
-  /** The held-out records and labels, for tests. */
-  readonly testRecords: readonly Record<string, unknown>[]
+  /** The held-out labels, for tests (in the order of testRecords). */
   readonly testLabels: readonly number[]
   /** Largest |JS − ONNX| held-out probability: float32 rounding only, if the export is right. */
   readonly maxProbabilityDiff: number
-  readonly dataVersion: string
-  readonly modelPath: string
 }
 
-const INPUT = 'features'
 const OUTPUT = 'probabilities'
 
 /**
@@ -142,27 +133,24 @@ export async function trainFraud (options: TrainFraudOptions = {}): Promise<Frau
   // Rounded before use, so the saved threshold is exactly the one the figures are for.
   const threshold = Number(bestF1Threshold(validationP, targets(validationRows)).toFixed(4))
 
-  const modelPath = join(outDir, '1', 'model.onnx')
   const dataVersion = await vegaDataVersion()
   const testRecords = records(outer.test)
   const testLabels = targets(outer.test)
   const testFeatures = recordsToFeatures(testRecords, spec)
-  await writeFileIfChanged(join(outDir, 'labels.txt'), DAMAGE_LABELS.join('\n') + '\n')
-  await writeFileIfChanged(join(outDir, 'config.yaml'), fraudConfig(spec, testFeatures.width, threshold, dataVersion))
-  await writeFileIfChanged(join(outDir, 'example.json'), exampleRequest(testRecords, testLabels))
-  // The model file last: setup takes its presence to mean the folder is complete.
-  await mlpGraph(model, {
+  const modelPath = await writeMlpExample(outDir, [
+    ['labels.txt', DAMAGE_LABELS.join('\n') + '\n'],
+    ['config.yaml', fraudConfig(spec, testFeatures.width, threshold, dataVersion)],
+    ['example.json', exampleRequest(testRecords, testLabels)],
+  ], model, {
     name: FRAUD_MODEL,
     docString: `bird-strike damage logistic regression (scripts/examples/fraud.ts, vega-datasets@${dataVersion} birdstrikes.csv)`,
-    input: INPUT,
     output: OUTPUT,
     head: 'probabilities',
-  }).save(modelPath)
+  })
 
-  const onnxP = column(await runOnnxMatrix(modelPath, INPUT, OUTPUT, testFeatures), 2, 1)
+  const onnxP = column(await runOnnxMatrix(modelPath, FEATURES_INPUT, OUTPUT, testFeatures), 2, 1)
   const jsP = Array.from(mlpOutputs(model, testFeatures), sigmoid)
-  const maxProbabilityDiff = Math.max(...jsP.map((p, i) => Math.abs(p - (onnxP[i] as number))))
-  if (!(maxProbabilityDiff < 1e-4)) throw new Error(`${FRAUD_MODEL}: ONNX model disagrees with the trained model (max diff ${maxProbabilityDiff})`)
+  const maxProbabilityDiff = checkedMaxDiff(FRAUD_MODEL, jsP, onnxP, 1e-4)
   return {
     test: binaryMetrics(onnxP, testLabels, threshold),
     auc: rocAuc(onnxP, testLabels),
@@ -179,22 +167,14 @@ export async function trainFraud (options: TrainFraudOptions = {}): Promise<Frau
 }
 
 function fraudConfig (spec: TabularSpec, width: number, threshold: number, dataVersion: string): string {
-  return configYaml([
+  return recordModelConfig([
     'Bird-strike damage risk: the probability that a reported wildlife strike damaged the aircraft.',
     `Logistic regression trained by scripts/examples/fraud.ts on vega-datasets@${dataVersion} birdstrikes.csv`,
     '(FAA wildlife strike reports, 10.5% damaged). Generated with the model: edit the script, not this file.',
     'Friendly endpoint: POST /v2/models/birdstrike_damage/predict {"records": [{...}, ...]} (see example.json).',
-  ], {
-    backend: 'onnxruntime',
-    max_batch_size: 256,
-    input: [{ name: INPUT, data_type: 'TYPE_FP32', dims: [width] }],
-    output: [{ name: OUTPUT, data_type: 'TYPE_FP32', dims: [2], label_filename: 'labels.txt' }],
-    pipeline: {
-      inputs: [{ name: 'records', kind: 'record', tensor: INPUT, record: spec }],
-      // threshold: chosen for the best F1 on validation rows; "damage" when P(damage) >= it.
-      outputs: [{ name: 'damage', kind: 'classes', tensor: OUTPUT, activation: 'none', threshold, labels: 'labels.txt' }],
-    },
-  })
+  ], spec, width, { name: OUTPUT, dims: [2], label_filename: 'labels.txt' },
+  // threshold: chosen for the best F1 on validation rows; "damage" when P(damage) >= it.
+  { name: 'damage', kind: 'classes', tensor: OUTPUT, activation: 'none', threshold, labels: 'labels.txt' })
 }
 
 /** Held-out reports for example.json: the first two damaged and the first two undamaged. */
@@ -218,9 +198,7 @@ export function formatFraudResult (r: FraudResult): string {
  * @returns one line saying what was done, with the held-out figures when it trained
  */
 export async function setupFraud (modelDir: string): Promise<string> {
-  const modelPath = join(modelDir, '1', 'model.onnx')
-  if (await access(modelPath).then(() => true, () => false)) return `${FRAUD_MODEL}: ${modelPath} present, kept`
-  return formatFraudResult(await trainFraud({ outDir: modelDir }))
+  return await setupWhenMissing(FRAUD_MODEL, modelDir, async () => formatFraudResult(await trainFraud({ outDir: modelDir })))
 }
 
 if (isMain(import.meta.url)) {

@@ -21,19 +21,16 @@
  *
  *   npx tsx scripts/examples/regression.ts [modelDir]    (always trains; setupRegression only when missing)
  */
-import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { recordsToFeatures, type TabularSpec } from '../../src/pipeline/processors/tabular.js'
 import { isMain } from '../is-main.js'
-import { writeFileIfChanged } from '../onnx/write-file.js'
 import { EXAMPLES_DIR } from '../paths.js'
-import { configYaml } from '../ml/config-yaml.js'
 import { type FeatureDeclaration, fitTabularSpec, roundStat } from '../ml/fit-tabular-spec.js'
 import { regressionMetrics, type RegressionMetrics } from '../ml/metrics.js'
 import { mlpOutputs, trainMlp } from '../ml/mlp.js'
-import { mlpGraph } from '../ml/mlp-onnx.js'
 import { runOnnxMatrix } from '../ml/onnx-run.js'
 import { stratifiedSplit } from '../ml/stratified-split.js'
+import { checkedMaxDiff, FEATURES_INPUT, recordModelConfig, setupWhenMissing, type TabularExampleResult, writeMlpExample } from '../ml/tabular-example.js'
 import { readVegaJson, vegaDataVersion } from '../ml/vega-data.js'
 
 export const REGRESSION_MODEL = 'car_mpg'
@@ -59,7 +56,7 @@ export interface TrainRegressionOptions {
   readonly seed?: number
 }
 
-export interface RegressionResult {
+export interface RegressionResult extends TabularExampleResult {
   /** Held-out errors in MPG, from the ONNX file run by onnxruntime and unscaled per config.yaml. */
   readonly test: RegressionMetrics
   /** Held-out errors of always predicting the training rows' mean MPG. */
@@ -69,16 +66,11 @@ export interface RegressionResult {
   readonly rows: { readonly train: number; readonly test: number }
   /** The target's training statistics, saved as the output's `unscale`. */
   readonly unscale: { readonly mean: number; readonly std: number }
-  readonly spec: TabularSpec
-  readonly testRecords: readonly Record<string, unknown>[]
   readonly testTargets: readonly number[]
   /** Largest |JS − ONNX| held-out prediction in MPG: float32 rounding only, if the export is right. */
   readonly maxPredictionDiff: number
-  readonly dataVersion: string
-  readonly modelPath: string
 }
 
-const INPUT = 'features'
 const OUTPUT = 'mpg_standardized'
 
 /**
@@ -105,26 +97,23 @@ export async function trainRegression (options: TrainRegressionOptions = {}): Pr
     hidden: 16, loss: 'squared', epochs: 1000, learningRate: 0.01, l2: 1e-3, seed,
   })
 
-  const modelPath = join(outDir, '1', 'model.onnx')
   const dataVersion = await vegaDataVersion()
   const testRecords = records(split.test)
   const testTargets = targets(split.test)
   const testFeatures = recordsToFeatures(testRecords, spec)
-  await writeFileIfChanged(join(outDir, 'config.yaml'), regressionConfig(spec, testFeatures.width, { mean, std }, dataVersion))
-  await writeFileIfChanged(join(outDir, 'example.json'), exampleRequest(testRecords))
-  // The model file last: setup takes its presence to mean the folder is complete.
-  await mlpGraph(model, {
+  const modelPath = await writeMlpExample(outDir, [
+    ['config.yaml', regressionConfig(spec, testFeatures.width, { mean, std }, dataVersion)],
+    ['example.json', exampleRequest(testRecords)],
+  ], model, {
     name: REGRESSION_MODEL,
     docString: `car MPG MLP (scripts/examples/regression.ts, vega-datasets@${dataVersion} cars.json); output standardized, unscale in config.yaml`,
-    input: INPUT,
     output: OUTPUT,
     head: 'value',
-  }).save(modelPath)
+  })
 
-  const predicted = Array.from(await runOnnxMatrix(modelPath, INPUT, OUTPUT, testFeatures), (z) => z * std + mean)
+  const predicted = Array.from(await runOnnxMatrix(modelPath, FEATURES_INPUT, OUTPUT, testFeatures), (z) => z * std + mean)
   const js = Array.from(mlpOutputs(model, testFeatures), (z) => z * std + mean)
-  const maxPredictionDiff = Math.max(...js.map((p, i) => Math.abs(p - (predicted[i] as number))))
-  if (!(maxPredictionDiff < 1e-3)) throw new Error(`${REGRESSION_MODEL}: ONNX model disagrees with the trained model (max diff ${maxPredictionDiff} MPG)`)
+  const maxPredictionDiff = checkedMaxDiff(REGRESSION_MODEL, js, predicted, 1e-3, 'MPG')
   const test = regressionMetrics(predicted, testTargets)
   const testMean = testTargets.reduce((a, b) => a + b, 0) / testTargets.length
   const spread = testTargets.reduce((a, y) => a + (y - testMean) ** 2, 0) / testTargets.length
@@ -144,22 +133,14 @@ export async function trainRegression (options: TrainRegressionOptions = {}): Pr
 }
 
 function regressionConfig (spec: TabularSpec, width: number, unscale: { mean: number, std: number }, dataVersion: string): string {
-  return configYaml([
+  return recordModelConfig([
     'Fuel economy (miles per gallon) of a 1970-1982 car from its engine, weight and origin.',
     `16-unit MLP trained by scripts/examples/regression.ts on vega-datasets@${dataVersion} cars.json (UCI Auto MPG).`,
     'The graph outputs MPG standardized; the pipeline unscales it with the training mean and std.',
     'Generated with the model: edit the script, not this file.',
     'Friendly endpoint: POST /v2/models/car_mpg/predict {"records": [{...}, ...]} (see example.json).',
-  ], {
-    backend: 'onnxruntime',
-    max_batch_size: 256,
-    input: [{ name: INPUT, data_type: 'TYPE_FP32', dims: [width] }],
-    output: [{ name: OUTPUT, data_type: 'TYPE_FP32', dims: [1] }],
-    pipeline: {
-      inputs: [{ name: 'records', kind: 'record', tensor: INPUT, record: spec }],
-      outputs: [{ name: 'mpg', kind: 'value', tensor: OUTPUT, unscale: { mean: unscale.mean, std: unscale.std } }],
-    },
-  })
+  ], spec, width, { name: OUTPUT, dims: [1] },
+  { name: 'mpg', kind: 'value', tensor: OUTPUT, unscale: { mean: unscale.mean, std: unscale.std } })
 }
 
 /**
@@ -190,9 +171,7 @@ export function formatRegressionResult (r: RegressionResult): string {
  * @returns one line saying what was done, with the held-out figures when it trained
  */
 export async function setupRegression (modelDir: string): Promise<string> {
-  const modelPath = join(modelDir, '1', 'model.onnx')
-  if (await access(modelPath).then(() => true, () => false)) return `${REGRESSION_MODEL}: ${modelPath} present, kept`
-  return formatRegressionResult(await trainRegression({ outDir: modelDir }))
+  return await setupWhenMissing(REGRESSION_MODEL, modelDir, async () => formatRegressionResult(await trainRegression({ outDir: modelDir })))
 }
 
 if (isMain(import.meta.url)) {

@@ -17,7 +17,7 @@ import type { BackendLogger, SessionOptions } from '../backends/backend.js'
 import { defaultBackends } from '../backends/registry.js'
 import type { Tensor } from '../core/tensor.js'
 import { InferdError } from '../errors/index.js'
-import { transferables } from './transfer.js'
+import { transferables } from '../core/transfer.js'
 
 export interface SessionWorkerData {
   readonly backend: string

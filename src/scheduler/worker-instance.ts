@@ -4,7 +4,7 @@ import type { Tensor } from '../core/tensor.js'
 import { Errors, InferdError } from '../errors/index.js'
 import type { ExecutionInstance, RunMarks } from './execution-instance.js'
 import type { SessionWorkerData, WorkerReply } from './session-worker.js'
-import { transferables } from './transfer.js'
+import { transferables } from '../core/transfer.js'
 
 /**
  * The thread's entry. Built, it is session-worker.js. Running from TypeScript sources (tests,
@@ -20,7 +20,7 @@ const newWorker = (workerData: SessionWorkerData): Worker => FROM_SOURCE
 /**
  * Runs batches in a worker thread that owns its own session, so a batch computing never blocks
  * the event loop: HTTP parsing and responses flow on while it runs. Input and output buffers move
- * between threads without copies where the tensor owns its buffer (transfer.ts).
+ * between threads without copies where the tensor owns its buffer (core/transfer.ts).
  *
  * If the thread dies (a native crash, an out-of-memory), the batch in flight fails with
  * BACKEND_CRASHED and a new thread is started; the pool is told through `onReady` when it can

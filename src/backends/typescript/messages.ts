@@ -1,5 +1,5 @@
 import type { Tensor } from '../../core/tensor.js'
-import type { TensorDeclaration } from './types.js'
+import type { InitializeContext } from './types.js'
 
 /**
  * What passes between a session (main thread) and its module's thread:
@@ -18,19 +18,11 @@ import type { TensorDeclaration } from './types.js'
  * The thread dying (its 'exit' event) is the crash signal; no message announces it.
  */
 
-/** The thread's workerData: everything initialize's context needs, and what outputs are checked against. */
-export interface HostData {
-  readonly modelName: string
-  readonly version: string
-  readonly modelDir: string
-  readonly versionDir: string
-  readonly modelFile: string
-  readonly config: Readonly<Record<string, unknown>>
-  readonly parameters: Readonly<Record<string, string>>
-  readonly maxBatchSize: number
-  readonly inputs: readonly TensorDeclaration[]
-  readonly outputs: readonly TensorDeclaration[]
-}
+/**
+ * The thread's workerData: initialize's context but for its logger, which the thread makes
+ * itself (its lines travel back as 'log' messages); also what outputs are checked against.
+ */
+export type HostData = Omit<InitializeContext, 'logger'>
 
 export type HostRequest =
   | { type: 'execute'; id: number; inputs: Tensor[]; outputNames: string[] }
@@ -43,20 +35,3 @@ export type HostReply =
   | { type: 'error'; id: number; message: string; stack?: string; badInput?: boolean }
   | { type: 'finalized'; message?: string }
   | { type: 'log'; level: 'info' | 'warn'; msg: string; fields?: Record<string, unknown> }
-
-/**
- * The ArrayBuffers that can move to the other thread instead of being copied: those a tensor's
- * data owns entirely (a view into a larger buffer is copied, since others may still use the
- * rest). The scheduler has the same rule for its threads (scheduler/transfer.ts); it is restated
- * here because backends do not depend on the scheduler.
- */
-export function transferList (tensors: readonly Tensor[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>()
-  for (const t of tensors) {
-    if (t.datatype === 'BYTES') continue
-    const view = t.data as ArrayBufferView
-    const buffer = view.buffer
-    if (buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength && buffer.byteLength > 0) out.add(buffer)
-  }
-  return [...out]
-}

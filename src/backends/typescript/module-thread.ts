@@ -2,7 +2,8 @@ import { type ResourceLimits, Worker } from 'node:worker_threads'
 import type { Tensor } from '../../core/tensor.js'
 import { Errors, InferdError } from '../../errors/index.js'
 import type { BackendLogger } from '../backend.js'
-import { type HostData, type HostReply, transferList } from './messages.js'
+import { transferables } from '../../core/transfer.js'
+import type { HostData, HostReply } from './messages.js'
 
 /**
  * The host's entry. Built, it is module-host.js. Run from TypeScript sources (tests, tsx), it is
@@ -96,7 +97,7 @@ export class ModuleThread {
     return new Promise<Tensor[]>((resolve, reject) => {
       this.#call = { id, resolve, reject }
       try {
-        this.#worker.postMessage({ type: 'execute', id, inputs, outputNames: [...outputNames] }, transferList(inputs))
+        this.#worker.postMessage({ type: 'execute', id, inputs, outputNames: [...outputNames] }, transferables(inputs))
       } catch (err) {
         // Nothing reached the thread (data that cannot be cloned): only this batch fails.
         this.#call = undefined

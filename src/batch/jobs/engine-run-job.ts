@@ -1,8 +1,9 @@
 import type { InferenceRequest } from '../../core/inference.js'
 import type { InferenceEngine, InferOptions, PredictRequest } from '../../pipeline/inference-engine.js'
 import type { ModelRepository } from '../../repository/repository.js'
-import { type BatchProgress, runBatch } from '../runner.js'
-import type { JobProgress, RunJob } from './job-runner.js'
+import { runBatch } from '../runner.js'
+import { jobProgress } from './job.js'
+import type { RunJob } from './job-runner.js'
 
 /**
  * Runs jobs with the batch runner on the server's own engine and repository: the same models,
@@ -24,7 +25,7 @@ export function engineRunJob (engine: InferenceEngine, repository: ModelReposito
       ...(spec.keep === undefined ? {} : { keep: spec.keep }),
     }, { engine: background, repository }, {
       signal: hooks.signal,
-      onProgress: (p) => { hooks.onProgress(progressOf(p)) },
+      onProgress: (p) => { hooks.onProgress(jobProgress(p)) },
     })
     return {
       rowsDone: summary.rows,
@@ -34,19 +35,6 @@ export function engineRunJob (engine: InferenceEngine, repository: ModelReposito
       modelVersion: summary.modelVersion,
       resumedFrom: summary.resumedFrom,
     }
-  }
-}
-
-function progressOf (p: BatchProgress): JobProgress {
-  return {
-    rowsDone: p.rowsDone,
-    written: p.written,
-    rejected: p.rejected,
-    bytesRead: p.bytesRead,
-    totalBytes: p.totalBytes,
-    rowsPerSecond: p.rowsPerSecond,
-    modelVersion: p.modelVersion,
-    resumedFrom: p.resumedFrom,
   }
 }
 

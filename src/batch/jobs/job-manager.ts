@@ -5,9 +5,9 @@ import { Errors, InferdError } from '../../errors/index.js'
 import type { Logger } from '../../observability/logger.js'
 import type { ModelRepository } from '../../repository/repository.js'
 import { BATCH_FORMATS } from '../formats/index.js'
-import type { JobProgress, RunJob } from './job-runner.js'
+import type { RunJob } from './job-runner.js'
 import type { JobStore, ListOptions } from './job-store.js'
-import { isActive, type JobPatch, type JobRecord, type JobSpec } from './job.js'
+import { isActive, type JobPatch, jobProgress, type JobProgress, type JobRecord, type JobSpec } from './job.js'
 import type { PathAllowList } from './path-allow-list.js'
 
 /** A job as asked for: paths as the client wrote them, checked and resolved by `submit`. */
@@ -231,7 +231,7 @@ export class JobManager {
    */
   #stopped (id: string, r: Running, ended: () => JobPatch): void {
     const now = Date.now()
-    const progress = r.progress === undefined ? {} : progressPatch(r.progress)
+    const progress = r.progress === undefined ? {} : jobProgress(r.progress)
     const outcome = ended()
     if (outcome.state !== 'succeeded' && r.reason === 'shutdown') {
       this.#o.store.update(id, { ...progress, updatedAt: now })
@@ -249,25 +249,12 @@ export class JobManager {
     const now = Date.now()
     if (now - r.persistedAt < this.#persistEveryMs) return
     r.persistedAt = now
-    this.#o.store.update(id, { ...progressPatch(p), updatedAt: now })
+    this.#o.store.update(id, { ...jobProgress(p), updatedAt: now })
   }
 
   #live (job: JobRecord): JobRecord {
     const p = this.#running.get(job.id)?.progress
-    return p === undefined || job.state !== 'running' ? job : { ...job, ...progressPatch(p) }
-  }
-}
-
-function progressPatch (p: JobProgress): JobPatch {
-  return {
-    rowsDone: p.rowsDone,
-    written: p.written,
-    rejected: p.rejected,
-    bytesRead: p.bytesRead,
-    totalBytes: p.totalBytes,
-    rowsPerSecond: p.rowsPerSecond,
-    ...(p.modelVersion === undefined ? {} : { modelVersion: p.modelVersion }),
-    ...(p.resumedFrom === undefined ? {} : { resumedFrom: p.resumedFrom }),
+    return p === undefined || job.state !== 'running' ? job : { ...job, ...jobProgress(p) }
   }
 }
 

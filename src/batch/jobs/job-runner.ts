@@ -1,19 +1,5 @@
 import type { CancelSignal } from '../../core/cancellation.js'
-import type { JobSpec } from './job.js'
-
-/** A running job's position, as the batch runner reports it after each committed micro-batch. */
-export interface JobProgress {
-  readonly rowsDone: number
-  readonly written: number
-  readonly rejected: number
-  readonly bytesRead: number
-  readonly totalBytes: number
-  readonly rowsPerSecond: number
-  /** The model version serving the job, once known. */
-  readonly modelVersion?: string
-  /** Rows a resumed run found already done in its checkpoint. */
-  readonly resumedFrom?: number
-}
+import type { JobProgress, JobSpec } from './job.js'
 
 /** What a finished run reports. */
 export interface JobOutcome {

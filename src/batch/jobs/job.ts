@@ -40,14 +40,11 @@ export interface JobError {
   readonly message: string
 }
 
-/** Where a job stands. Times are ms since the epoch; counters are the runner's last report. */
-export interface JobRecord extends JobSpec {
-  readonly id: string
-  readonly state: JobState
-  readonly createdAt: number
-  readonly updatedAt: number
-  readonly startedAt?: number
-  readonly finishedAt?: number
+/**
+ * A job's counters, as the batch runner reports them after each committed micro-batch: the
+ * running job's live position, and in its record the last one reported.
+ */
+export interface JobProgress {
   /** Input rows done (written or rejected), the runner's checkpointed position. */
   readonly rowsDone: number
   readonly written: number
@@ -55,13 +52,40 @@ export interface JobRecord extends JobSpec {
   readonly bytesRead: number
   readonly totalBytes: number
   readonly rowsPerSecond: number
-  /** The model version that served the job (known once it started). */
+  /** The model version serving the job (known once it started). */
   readonly modelVersion?: string
+  /** Rows a resumed run found already done (from its checkpoint); 0 for a fresh start. */
+  readonly resumedFrom?: number
+}
+
+/**
+ * Just the counters of `p` (a runner's report carries more: ETA, fraction), those not known
+ * left out: what a job's record keeps of a report.
+ */
+export function jobProgress (p: JobProgress): JobProgress {
+  return {
+    rowsDone: p.rowsDone,
+    written: p.written,
+    rejected: p.rejected,
+    bytesRead: p.bytesRead,
+    totalBytes: p.totalBytes,
+    rowsPerSecond: p.rowsPerSecond,
+    ...(p.modelVersion === undefined ? {} : { modelVersion: p.modelVersion }),
+    ...(p.resumedFrom === undefined ? {} : { resumedFrom: p.resumedFrom }),
+  }
+}
+
+/** Where a job stands. Times are ms since the epoch; counters are the runner's last report. */
+export interface JobRecord extends JobSpec, JobProgress {
+  readonly id: string
+  readonly state: JobState
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly startedAt?: number
+  readonly finishedAt?: number
   /** The input's modification time (ms since the epoch) and size, when the job last started. */
   readonly inputMtime?: number
   readonly inputSize?: number
-  /** Rows a resumed run found already done (from its checkpoint); 0 for a fresh start. */
-  readonly resumedFrom?: number
   readonly error?: JobError
   /** How many times a server started the job (more than 1: it was resumed after a restart). */
   readonly starts: number
