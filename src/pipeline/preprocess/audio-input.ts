@@ -1,5 +1,5 @@
 import type { Tensor } from '../../core/tensor.js'
-import { decodeBase64Image } from '../processors/image.js'
+import { decodeBase64 } from '../processors/base64.js'
 import { type AudioSpec, preprocessAudio } from '../processors/audio.js'
 import type { ItemRunner } from '../pipeline.js'
 import { type ResolvedSequence, runFrames } from '../sequence-run.js'
@@ -19,8 +19,7 @@ export function audioInput (field: string, tensor: string, spec: AudioSpec, sequ
     describe: `a WAV file as base64 (${spec.sample_rate} Hz${spec.resample === false || spec.resample === undefined ? '' : ', other rates are converted'}), or a list of them`,
     fromJson (value) {
       const { items, listed } = itemsOf(field, value, (v) => typeof v === 'string', 'a base64 WAV file')
-      // The base64 reader of images checks the alphabet and accepts data: URLs: the same rules apply.
-      return { items: items.map((s) => decodeBase64Image(s as string, field)), listed }
+      return { items: items.map((s) => decodeBase64(s as string, field)), listed }
     },
     fromBytes: (bytes) => bytes,
     encode: async () => { throw new Error('audio items run one at a time (ItemRunner)') },

@@ -1,6 +1,7 @@
 import type { Tensor } from '../../core/tensor.js'
 import { concatInputs } from '../../scheduler/batch-tensors.js'
-import { decodeBase64Image, type ImageSpec, preprocessImage } from '../processors/image.js'
+import { decodeBase64 } from '../processors/base64.js'
+import { type ImageSpec, preprocessImage } from '../processors/image.js'
 import type { InputStage } from '../stages.js'
 import { itemsOf } from './input-items.js'
 
@@ -17,7 +18,7 @@ export function imageInput (field: string, tensor: string, spec: ImageSpec): Inp
     describe: 'a JPEG, PNG or WebP image as base64 (or a data: URL), or a list of them',
     fromJson: (value) => {
       const { items, listed } = itemsOf(field, value, (v) => typeof v === 'string', 'a base64 image')
-      return { items: items.map((s) => decodeBase64Image(s as string, field)), listed }
+      return { items: items.map((s) => decodeBase64(s as string, field)), listed }
     },
     fromBytes: (bytes) => bytes,
     async encode (items) {

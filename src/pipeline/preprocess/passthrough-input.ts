@@ -1,5 +1,5 @@
 import { Errors, InferdError } from '../../errors/index.js'
-import { decodeBase64Image as decodeBase64 } from '../processors/image.js'
+import { decodeBase64 } from '../processors/base64.js'
 import type { InputStage } from '../stages.js'
 import { itemsOf, utf8Text } from './input-items.js'
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { InferdError } from '../../errors/inferd-error.js'
-import { decodeBase64Image, preprocessImage, validateImageSpec } from './image.js'
+import { preprocessImage, validateImageSpec } from './image.js'
 
 type Rgb = readonly [number, number, number]
 
@@ -122,23 +122,6 @@ describe('preprocessImage', () => {
     const t = await preprocessImage(png, { width: 40, height: 20, grayscale: true, scale: 1 / 255 })
     expect(t.data[0]).toBe(0) // black box
     expect(t.data[39]).toBe(1) // white right edge
-  })
-})
-
-describe('decodeBase64Image', () => {
-  it('accepts plain base64, wrapped lines and data: URLs', async () => {
-    const png = await solid(2, 2, [1, 2, 3])
-    const b64 = Buffer.from(png).toString('base64')
-    expect(decodeBase64Image(b64)).toEqual(png)
-    expect(decodeBase64Image(b64.replace(/(.{20})/g, '$1\n'))).toEqual(png)
-    expect(decodeBase64Image(`data:image/png;base64,${b64}`)).toEqual(png)
-    expect(decodeBase64Image(Buffer.from(png).toString('base64url'))).toEqual(png)
-  })
-
-  it('rejects non-base64 text, empty text and non-base64 data URLs', () => {
-    expect(() => decodeBase64Image('not base64!')).toThrow(/neither base64 nor a data: URL/)
-    expect(() => decodeBase64Image('  ')).toThrow(/empty/)
-    expect(() => decodeBase64Image('data:image/svg+xml,<svg/>')).toThrow(/must be base64-encoded/)
   })
 })
 

@@ -110,27 +110,3 @@ function toTensor (pixels: Uint8Array, info: OutputInfo, spec: ImageSpec, name: 
   }
   return { name, datatype: 'FP32', shape: nchw ? [1, C, H, W] : [1, H, W, C], data: out }
 }
-
-const DATA_URL = /^data:([^,;]*)((?:;[^,;]*)*),(.*)$/s
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$|^[A-Za-z0-9_-]*={0,2}$/
-
-/**
- * Turns the text form of an image, as JSON requests carry it, into bytes: either plain base64
- * (standard or URL-safe alphabet) or a `data:` URL with `;base64`. Whitespace (line-wrapped
- * base64) is ignored. Node's decoder skips characters it does not know, so the text is checked
- * first: otherwise a typo would reach the image decoder as a puzzling "corrupt image".
- *
- * @throws InferdError TENSOR_DATA_INVALID when the text is not base64 or not a base64 data URL.
- */
-export function decodeBase64Image (text: string, name = 'image'): Uint8Array {
-  let body = text.trim()
-  const url = DATA_URL.exec(body)
-  if (url !== null) {
-    if (!(url[2] ?? '').split(';').includes('base64')) throw invalid(name, 'data: URL must be base64-encoded (data:image/png;base64,…)')
-    body = url[3] ?? ''
-  }
-  body = body.replace(/\s+/g, '')
-  if (body.length === 0) throw invalid(name, 'image text is empty')
-  if (!BASE64.test(body)) throw invalid(name, 'image text is neither base64 nor a data: URL')
-  return new Uint8Array(Buffer.from(body, 'base64')) // Node's decoder reads both alphabets
-}
