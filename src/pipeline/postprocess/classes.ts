@@ -52,9 +52,11 @@ export function classesStage (o: ClassesOptions): OutputStage {
       const best = bestOfEach(values, n, perItem, o.activation)
       if (best !== undefined) return best.map(([index, score]) => [{ label: name(index), index, score }])
     }
+    const row = new Float64Array(perItem)
     for (let r = 0; r < n; r++) {
-      let scores = Array.from({ length: perItem }, (_, i) => values[r * perItem + i] as number)
-      scores = activate(scores, o.activation)
+      for (let i = 0; i < perItem; i++) row[i] = values[r * perItem + i] as number
+      activate(row, o.activation)
+      let scores = Array.from(row)
       if (scores.length === 1) scores = [1 - (scores[0] as number), scores[0] as number] // one probability: the positive class's
       const ranked = scores.map((score, index) => ({ label: name(index), index, score }))
       if (o.threshold !== undefined && ranked.length === 2) {
@@ -95,43 +97,37 @@ export function classesStage (o: ClassesOptions): OutputStage {
   }
 }
 
-function activate (scores: number[], activation: ClassesOptions['activation']): number[] {
-  if (activation === 'sigmoid') return scores.map((x) => 1 / (1 + Math.exp(-x)))
-  if (activation === 'softmax') {
-    const max = Math.max(...scores)
-    const e = scores.map((x) => Math.exp(x - max))
-    const sum = e.reduce((a, b) => a + b, 0)
-    return e.map((x) => x / sum)
+/**
+ * Applies the activation to one item's scores, in place. Both the ranking and the top-1 pass use
+ * it, so they compute the same scores. `Math.max` keeps a NaN score's effect (every softmax score NaN).
+ */
+function activate (p: Float64Array, activation: ClassesOptions['activation']): void {
+  if (activation === 'sigmoid') {
+    for (let i = 0; i < p.length; i++) p[i] = 1 / (1 + Math.exp(-(p[i] as number)))
+  } else if (activation === 'softmax') {
+    let max = -Infinity
+    for (let i = 0; i < p.length; i++) max = Math.max(max, p[i] as number)
+    let sum = 0
+    for (let i = 0; i < p.length; i++) { p[i] = Math.exp((p[i] as number) - max); sum += p[i] as number }
+    for (let i = 0; i < p.length; i++) p[i] = (p[i] as number) / sum
   }
-  return scores
 }
 
 /**
  * Each item's best class after the activation: [index, score], ties to the lower index, exactly
- * as the ranking orders them (same arithmetic, so the same scores), or undefined when a score is
- * NaN (the ranking's own order then decides).
+ * as the ranking orders them (the same activation, so the same scores), or undefined when a score
+ * is NaN (the ranking's own order then decides).
  */
 function bestOfEach (values: ArrayLike<number>, n: number, perItem: number, activation: ClassesOptions['activation']): Array<[number, number]> | undefined {
   const out: Array<[number, number]> = []
   const p = new Float64Array(perItem)
   for (let r = 0; r < n; r++) {
-    const at = r * perItem
-    let max = -Infinity
     for (let i = 0; i < perItem; i++) {
-      const x = values[at + i] as number
+      const x = values[r * perItem + i] as number
       if (Number.isNaN(x)) return undefined
-      if (x > max) max = x
+      p[i] = x
     }
-    if (activation === 'softmax') {
-      let sum = 0
-      for (let i = 0; i < perItem; i++) { p[i] = Math.exp((values[at + i] as number) - max); sum += p[i] as number }
-      for (let i = 0; i < perItem; i++) p[i] = (p[i] as number) / sum
-    } else {
-      for (let i = 0; i < perItem; i++) {
-        const x = values[at + i] as number
-        p[i] = activation === 'sigmoid' ? 1 / (1 + Math.exp(-x)) : x
-      }
-    }
+    activate(p, activation)
     let index = 0
     for (let i = 1; i < perItem; i++) if ((p[i] as number) > (p[index] as number)) index = i
     out.push([index, p[index] as number])
