@@ -1,7 +1,7 @@
-import { ARRAY_CTOR, type DataType, type FixedDataType } from '../../core/dtype.js'
-import { toBFloat16Bits, toFloat16Bits } from '../../core/half.js'
+import type { DataType } from '../../core/dtype.js'
 import type { Tensor } from '../../core/tensor.js'
 import { Errors, InferdError } from '../../errors/index.js'
+import { readJsonTensorData } from '../../protocols/http/v2/tensor-json-read.js'
 import type { InputStage } from '../stages.js'
 import { jsonType } from './input-items.js'
 
@@ -35,7 +35,9 @@ export function tensorInput (field: string, datatype: Exclude<DataType, 'BYTES'>
         })
         flatten(item, s, flat, field)
       })
-      return [{ name: field, datatype, shape: [items.length, ...shape], data: typed(datatype, flat) } as Tensor]
+      // The /v2 JSON reader converts the numbers, so both faces take the same values (integer
+      // ranges, half floats, 64-bit integers) and refuse the same ones.
+      return [{ name: field, datatype, shape: [items.length, ...shape], data: readJsonTensorData(field, datatype, [flat.length], flat, true) } as Tensor]
     },
   }
 }
@@ -71,12 +73,4 @@ function flatten (v: unknown, shape: readonly number[], out: number[], field: st
   if (typeof v === 'boolean') { out.push(v ? 1 : 0); return }
   if (typeof v !== 'number') throw new InferdError(Errors.TENSOR_DATA_INVALID, [field, `expected numbers, found ${jsonType(v)}`])
   out.push(v)
-}
-
-function typed (datatype: FixedDataType, values: number[]): unknown {
-  if (datatype === 'FP16') return Uint16Array.from(values, toFloat16Bits)
-  if (datatype === 'BF16') return Uint16Array.from(values, toBFloat16Bits)
-  if (datatype === 'INT64') return BigInt64Array.from(values, (x) => BigInt(Math.trunc(x)))
-  if (datatype === 'UINT64') return BigUint64Array.from(values, (x) => BigInt(Math.trunc(x)))
-  return (ARRAY_CTOR[datatype] as unknown as { from (v: number[]): unknown }).from(values)
 }
