@@ -8,9 +8,10 @@ import type { ModelRepository, ModelVersion } from '../repository/repository.js'
 import { batchKey } from '../scheduler/batch-tensors.js'
 import type { RequestTiming } from '../scheduler/queued-request.js'
 import type { SchedulerRegistry } from '../scheduler/scheduler-registry.js'
+import { defaultPipeline } from './build-pipeline.js'
 import { applyClassification } from './classification.js'
 import type { RunModel } from './pipeline.js'
-import { PipelineRegistry } from './pipeline-registry.js'
+import type { PipelineRegistry } from './pipeline-registry.js'
 import { runEnsemble } from './ensemble/ensemble-executor.js'
 import { reshapeInputs, reshapeOutputs } from './reshape.js'
 import { type SchedulePolicy, schedulePolicy } from './schedule-policy.js'
@@ -112,7 +113,7 @@ export class InferenceEngine {
   async predict (req: PredictRequest, opts: InferOptions = {}): Promise<PredictResponse> {
     const ref: InferenceRequest = { modelName: req.modelName, ...(req.modelVersion === undefined ? {} : { modelVersion: req.modelVersion }), inputs: [], ...(req.parameters === undefined ? {} : { parameters: req.parameters }) }
     return this.#withModel(ref, opts, async (model, seen) => {
-      const pipeline = (this.#pipelines ?? new PipelineRegistry()).friendly(model)
+      const pipeline = this.#pipelines?.friendly(model) ?? defaultPipeline(model)
       const result = await pipeline.predict(req.fields, this.#runner(model, ref, opts, seen))
       return { ...(req.id === undefined ? {} : { id: req.id }), modelName: model.name, modelVersion: model.version, fields: result.fields }
     })
