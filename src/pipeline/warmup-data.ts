@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { ARRAY_CTOR, type DataType, ELEMENT_BYTES, type FixedDataType } from '../core/dtype.js'
 import { toBFloat16Bits, toFloat16Bits } from '../core/half.js'
+import { isInsideFolder } from '../core/inside-folder.js'
+import { seededRandom } from '../core/random.js'
 import { allocData, elementCount, type Tensor } from '../core/tensor.js'
 import type { WarmupInputConfig } from '../repository/model-config.js'
-import { seededRandom } from '../core/random.js'
 
 /** The folder of a model that holds warmup data files (Triton: "a sub-directory 'warmup' under the model directory"). */
 export const WARMUP_FOLDER = 'warmup'
@@ -43,7 +44,7 @@ async function fromFile (name: string, dt: DataType, count: number, modelDir: st
   const folder = resolve(modelDir, WARMUP_FOLDER)
   const path = resolve(folder, file)
   const rel = relative(folder, path)
-  if (isAbsolute(file) || rel.startsWith('..') || isAbsolute(rel)) {
+  if (isAbsolute(file) || !isInsideFolder(folder, path)) {
     throw new Error(`input '${name}': input_data_file '${file}' must name a file inside the model's ${WARMUP_FOLDER}/ folder`)
   }
   const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {

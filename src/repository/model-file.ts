@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { resolve } from 'node:path'
+import { isInsideFolder } from '../core/inside-folder.js'
 import { Errors } from '../errors/codes.js'
 import { InferdError } from '../errors/inferd-error.js'
 
@@ -12,8 +13,7 @@ import { InferdError } from '../errors/inferd-error.js'
  */
 export function modelFilePath (modelName: string, modelDir: string, file: string, what: string): string {
   const path = resolve(modelDir, file)
-  const rel = relative(modelDir, path)
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+  if (!isInsideFolder(modelDir, path)) {
     throw new InferdError(Errors.MODEL_CONFIG_INVALID, [modelName, `${what}: '${file}' is outside the model folder`])
   }
   return path

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { dirname, isAbsolute, relative, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import type { io } from '@tensorflow/tfjs'
+import { isInsideFolder } from '../../core/inside-folder.js'
 import type { Tfjs } from './tfjs-runtime.js'
 
 /** model.json of a TF.js graph model, as far as this backend reads it. */
@@ -63,8 +64,7 @@ export async function readGraphModel (tf: Tfjs, path: string): Promise<GraphMode
 
 async function readShard (folder: string, shard: string, modelPath: string): Promise<ArrayBuffer> {
   const file = resolve(folder, shard)
-  const rel = relative(folder, file)
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(shard) || rel.startsWith('..') || isAbsolute(rel)) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(shard) || !isInsideFolder(folder, file)) {
     throw new Error(`${modelPath} lists weight file '${shard}', which is not a file in the model's folder`)
   }
   let bytes: Buffer

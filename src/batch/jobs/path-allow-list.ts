@@ -1,5 +1,6 @@
 import { lstat, readlink, realpath, stat } from 'node:fs/promises'
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
+import { isInsideFolder } from '../../core/inside-folder.js'
 import { Errors, InferdError } from '../../errors/index.js'
 
 /**
@@ -42,10 +43,7 @@ export class PathAllowList {
 
   /** True when the (real, absolute) path lies strictly inside an allowed folder. */
   contains (path: string): boolean {
-    return this.#dirs.some((dir) => {
-      const rel = relative(dir, path)
-      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
-    })
+    return this.#dirs.some((dir) => isInsideFolder(dir, path))
   }
 
   /**
