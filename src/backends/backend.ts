@@ -17,7 +17,10 @@ export interface DeclaredSignature {
 
 /** Options a backend receives for one model version. Option docs say where they apply. */
 export interface SessionOptions {
-  /** onnx: intra-op threads (0 = onnxruntime's default pool). */
+  /**
+   * onnx: intra-op threads (0 = onnxruntime's default pool, one thread per core). Unset: 1 for a
+   * session opened on the main thread (it computes on the event loop), the default pool in a worker.
+   */
   readonly intraOpThreads?: number
   /** onnx: inter-op threads (0 = default). */
   readonly interOpThreads?: number

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { isMainThread } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { ARRAY_CTOR, type DataType, type DataTypeMap, DATATYPES } from '../../core/dtype.js'
 import type { Tensor } from '../../core/tensor.js'
@@ -163,6 +164,35 @@ describe('OnnxBackend', () => {
       const [sum] = await withSession('simple', options, (s) => s.run(inputs, ['OUTPUT0']))
       expect((sum!.data as Int32Array)[0]).toBe(1)
       expect((sum!.data as Int32Array)[31]).toBe((31 - 2147483648 + 100) | 0)
+    })
+  })
+
+  // Thread defaults (onnx-backend.ts baseOptions): a session opened on the main thread computes on
+  // the event loop, so by default it gets no intra-op pool; a configured count still makes one.
+  // Counted in /proc/self/task (Linux), after one session has run so libuv's own pool exists.
+  describe.runIf(existsSync('/proc/self/task'))('threads', () => {
+    const threads = (): number => readdirSync('/proc/self/task').length
+    const simpleInputs: Tensor[] = [
+      { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: new Int32Array(16) },
+      { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: new Int32Array(16) },
+    ]
+
+    it('a session on the main thread adds no intra-op pool unless intra_op_thread_count asks for one', async () => {
+      expect(isMainThread).toBe(true) // vitest's forks pool: tests run on a process's main thread
+      await withSession('simple', {}, (s) => s.run(simpleInputs, ['OUTPUT0']))
+      const before = threads()
+      const alone = await backend.open(modelPath('simple'), {}, quiet)
+      let pooled: ModelSession | undefined
+      try {
+        await alone.run(simpleInputs, ['OUTPUT0'])
+        expect(threads()).toBe(before)
+        pooled = await backend.open(modelPath('simple'), { intraOpThreads: 2 }, quiet)
+        await pooled.run(simpleInputs, ['OUTPUT0'])
+        expect(threads()).toBe(before + 1) // a pool of 2: the calling thread and one more
+      } finally {
+        await alone.close()
+        await pooled?.close()
+      }
     })
   })
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { isMainThread } from 'node:worker_threads'
 import ort from 'onnxruntime-node'
 import type { Backend, BackendLogger, ModelSession, SessionOptions } from '../backend.js'
 import { rewriteBf16Boundary } from './bf16-rewrite.js'
@@ -40,11 +41,32 @@ export class OnnxBackend implements Backend {
   }
 }
 
+/**
+ * Thread defaults, where the config names no thread counts (measured on the 2-core machine, MLP
+ * 32→256→256→10 under 64 concurrent HTTP clients; shared/design/ENGINE.md):
+ *
+ * - onnxruntime's default intra-op pool has one thread per core and **spin-waits** between runs.
+ *   A session opened on the main thread computes on the event loop (onnxruntime-node's run is
+ *   synchronous), so its pool thread spun on the other core the whole time: 5.5 s of CPU in 6 s
+ *   of load, taken from the event loop's own HTTP work and from everything else on the machine.
+ *   With one intra-op thread (no pool) inferd served 7.7k–11k req/s where it served 6.3k–7k.
+ * - So a session on the main thread computes on that thread alone (`intraOpNumThreads: 1`): it
+ *   runs inline only when a batch computes in well under a millisecond (scheduler/execution-mode),
+ *   where a second thread has little to split. A session in a worker thread keeps onnxruntime's
+ *   pool (its model is the slow kind, which parallelism helps).
+ * - No pool spins: a spinning pool thread holds a core after every run, which the event loop and
+ *   the other models' workers need; waking a sleeping thread costs microseconds, small beside the
+ *   millisecond-scale batches that run in workers.
+ *
+ * An explicit `intra_op_thread_count` (0 = onnxruntime's default pool) wins over the default.
+ */
 function baseOptions (o: SessionOptions): ort.InferenceSession.SessionOptions {
+  const intra = o.intraOpThreads ?? (isMainThread ? 1 : 0)
   return {
     graphOptimizationLevel: o.graphOptimizationLevel ?? 'all',
-    ...(o.intraOpThreads !== undefined && o.intraOpThreads > 0 ? { intraOpNumThreads: o.intraOpThreads } : {}),
+    ...(intra > 0 ? { intraOpNumThreads: intra } : {}),
     ...(o.interOpThreads !== undefined && o.interOpThreads > 0 ? { interOpNumThreads: o.interOpThreads } : {}),
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     logSeverityLevel: 3,
   }
 }
