@@ -1,4 +1,5 @@
 import { defaultBackends } from './backends/registry.js'
+import { BusyPoll } from './core/busy-poll.js'
 import type { ServerConfig } from './config/schema.js'
 import type { Logger } from './observability/logger.js'
 import { InferenceEngine } from './pipeline/inference-engine.js'
@@ -37,7 +38,8 @@ export function createRuntime (config: ServerConfig, logger: Logger): InferdRunt
     // Before a version is READY: its pipeline (a bad one fails fast), its scheduler, then model_warmup.
     hooks: chainHooks(pipelines, new WarmupHooks(schedulers, logger)),
   })
-  const engine = new InferenceEngine(repository, schedulers, { loadWaitMs: config.modelLoadWaitMs, pipelines })
+  const busyPoll = new BusyPoll(config.busyPollUs)
+  const engine = new InferenceEngine(repository, schedulers, { loadWaitMs: config.modelLoadWaitMs, pipelines, busyPoll })
   let closed: Promise<void> | undefined
   return {
     config,
@@ -49,6 +51,7 @@ export function createRuntime (config: ServerConfig, logger: Logger): InferdRunt
     close () {
       closed ??= (async () => {
         await engine.close()
+        busyPoll.close()
         await repository.close()
       })()
       return closed

@@ -78,6 +78,11 @@ export const SERVE_FLAGS: FlagTable = {
     description: 'fatal | error | warn | info | debug | trace | silent (default info)',
     parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
   },
+  busyPollUs: {
+    flag: '--busy-poll-us <us>',
+    description: 'how long the event loop keeps polling after a request instead of sleeping, for lower latency at low load; 0 = off (default 500)',
+    parse: int,
+  },
   shutdownTimeoutMs: { flag: '--shutdown-timeout <ms>', description: 'how long shutdown waits for in-flight requests (default 30000)', parse: int },
   batchAllowDirs: {
     flag: '--batch-allow-dir <dir>',

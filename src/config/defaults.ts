@@ -15,6 +15,7 @@ export const DEFAULTS: Omit<ServerConfig, 'modelRepository'> = Object.freeze({
   maxRequestBytes: 64 * 1024 * 1024, // 64 MiB
   grpcMaxMessageBytes: 64 * 1024 * 1024, // 64 MiB, received and sent (grpc-js's own default receive limit is 4 MiB)
   logLevel: 'info',
+  busyPollUs: 500, // µs: covers a client's turnaround between two requests here (core/busy-poll.ts has the measurements)
   shutdownTimeoutMs: 30_000, // 30 s
   batchAllowDirs: Object.freeze([]) as unknown as string[], // the jobs API reads and writes nothing unless told where
   jobsDb: '', // next to the data: <first batch allow-dir>/.inferd-jobs.db

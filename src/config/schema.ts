@@ -34,6 +34,8 @@ export const ServerConfigSchema = Type.Object({
   grpcMaxMessageBytes: Type.Integer({ minimum: 1024 }),
   /** pino level. */
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  /** Microseconds the event loop keeps polling for I/O after each request instead of sleeping (core/busy-poll.ts); 0 = off. */
+  busyPollUs: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   /** Milliseconds close() waits for in-flight requests before it fails them. */
   shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
   /** Folders whose files batch jobs may read and write (jobs API, schedules); none: the jobs API is off. */

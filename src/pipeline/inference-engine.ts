@@ -1,3 +1,4 @@
+import type { BusyPoll } from '../core/busy-poll.js'
 import type { CancelSignal } from '../core/cancellation.js'
 import { requestChannel, type RequestTimes } from '../core/diagnostics.js'
 import type { InferenceRequest, InferenceResponse, Parameters } from '../core/inference.js'
@@ -25,6 +26,8 @@ export interface InferenceEngineOptions {
   readonly loadWaitMs?: number
   /** Pipelines of the served versions (raw data in, labelled answers out); none: no friendly face. */
   readonly pipelines?: PipelineRegistry
+  /** Touched by every online request (not background ones): keeps the event loop polling briefly after it. */
+  readonly busyPoll?: BusyPoll
 }
 
 /** A friendly request (`POST /v2/models/{m}/predict`): fields named after the model's pipeline inputs. */
@@ -80,6 +83,7 @@ export class InferenceEngine {
   #drained: (() => void) | undefined
 
   readonly #loadWaitMs: number
+  readonly #busyPoll: BusyPoll | undefined
   readonly #pipelines: PipelineRegistry | undefined
 
   constructor (repository: ModelRepository, schedulers: SchedulerRegistry, options: InferenceEngineOptions = {}) {
@@ -87,6 +91,7 @@ export class InferenceEngine {
     this.#schedulers = schedulers
     this.#loadWaitMs = options.loadWaitMs ?? 0
     this.#pipelines = options.pipelines
+    this.#busyPoll = options.busyPoll
   }
 
   /**
@@ -139,6 +144,7 @@ export class InferenceEngine {
   /** Resolves the version (waiting for a load), runs `body`, and publishes the request's statistics. */
   async #withModel<T> (req: InferenceRequest, opts: InferOptions, body: (model: ModelVersion, seen: Seen) => Promise<T>): Promise<T> {
     if (this.#closing) throw new InferdError(Errors.SHUTTING_DOWN)
+    if (opts.background !== true) this.#busyPoll?.touch()
     const started = performance.now()
     let model: ModelVersion
     try {
