@@ -80,7 +80,7 @@ export const SERVE_FLAGS: FlagTable = {
   },
   busyPollUs: {
     flag: '--busy-poll-us <us>',
-    description: 'how long the event loop keeps polling after a request instead of sleeping, for lower latency at low load; 0 = off (default 500)',
+    description: 'how long the event loop keeps polling, instead of sleeping, after a request that found the server idle: lower latency for a lone client; 0 = off (default 500)',
     parse: int,
   },
   shutdownTimeoutMs: { flag: '--shutdown-timeout <ms>', description: 'how long shutdown waits for in-flight requests (default 30000)', parse: int },

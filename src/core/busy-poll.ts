@@ -1,7 +1,7 @@
 /**
- * Busy-polling: after each request, the event loop keeps polling for I/O for a short window
- * instead of sleeping in the kernel, so the next request of a client that sends one after another
- * is picked up by a running thread rather than one that has to be woken.
+ * Busy-polling: after a request that found the server idle, the event loop keeps polling for I/O
+ * for a short window instead of sleeping in the kernel, so the next request of a client that sends
+ * one after another is picked up by a running thread rather than one that has to be woken.
  *
  * Why (measured on this 2-core VM, MLP bench model, one client sending requests back to back):
  * a thread that sleeps between requests pays for it twice over. Waking it takes time, and the
@@ -12,9 +12,11 @@
  * for a server that runs each request on its own; inferd's inline sessions have no pool
  * (backends/onnx/onnx-backend.ts), so the event loop does the spinning, bounded in time.
  *
- * Cost: up to `windowUs` of one core per quiet spell. A loop that is busy anyway pays one
- * setImmediate callback per iteration, nothing more; an idle server spins not at all. `0` turns it
- * off (server config `busyPollUs`, `--busy-poll-us`).
+ * Cost: up to `windowUs` of one core per quiet spell; an idle server spins not at all. Only a
+ * request that finds no other in flight opens a window (pipeline/inference-engine.ts): under
+ * concurrent load the loop is busy anyway, and polling through its short idle gaps took CPU the
+ * load generator on the same 2 cores needed (10 % less throughput at 64 clients when every request
+ * opened one). `0` turns it off (server config `busyPollUs`, `--busy-poll-us`).
  *
  * How: a chain of setImmediate callbacks. While an immediate is pending, libuv polls with a zero
  * timeout, so each loop iteration checks the sockets and returns at once; the chain ends when no

@@ -25,7 +25,7 @@ import { dataLength, elementCount, type Tensor } from './tensor.js'
  *   TENSOR_SHAPE_INVALID, TENSOR_SHAPE_MISMATCH, BATCH_TOO_LARGE, TENSOR_SIZE_MISMATCH, OUTPUT_UNKNOWN
  */
 export function validateRequest (req: InferenceRequest, modelName: string, sig: ModelSignature): void {
-  const specs = new Map(sig.inputs.map((s) => [s.name, s]))
+  const specs = inputSpecs(sig)
   const seen = new Set<string>()
   let batch: { readonly size: number; readonly input: string } | undefined
   for (const t of req.inputs) {
@@ -59,22 +59,35 @@ function checkShape (
   maxBatchSize: number,
   batch: { readonly size: number; readonly input: string } | undefined,
 ): number | undefined {
-  const expected = formatShape(wireShape(spec, maxBatchSize))
+  // Messages are built only on the way out: this runs for every input of every request.
+  const expected = (): string => formatShape(wireShape(spec, maxBatchSize))
   const mismatch = (what: string): InferdError => new InferdError(Errors.TENSOR_SHAPE_MISMATCH, [t.name, formatShape(t.shape), what])
   const offset = maxBatchSize > 0 ? 1 : 0
-  if (t.shape.length !== spec.dims.length + offset) throw mismatch(expected)
+  if (t.shape.length !== spec.dims.length + offset) throw mismatch(expected())
   for (let i = 0; i < spec.dims.length; i++) {
     const want = spec.dims[i] as number
-    if (want !== -1 && t.shape[i + offset] !== want) throw mismatch(expected)
+    if (want !== -1 && t.shape[i + offset] !== want) throw mismatch(expected())
   }
   if (offset === 0) return undefined
   const size = t.shape[0] as number
   if (size > maxBatchSize) throw new InferdError(Errors.BATCH_TOO_LARGE, [t.name, size, maxBatchSize])
-  if (size < 1) throw mismatch(`${expected} with a batch size from 1 to ${maxBatchSize}`)
+  if (size < 1) throw mismatch(`${expected()} with a batch size from 1 to ${maxBatchSize}`)
   if (batch !== undefined && size !== batch.size) {
     throw mismatch(`${formatShape([batch.size, ...spec.dims])} (every input must have the batch size ${batch.size} of input '${batch.input}')`)
   }
   return size
+}
+
+const SPECS = new WeakMap<ModelSignature, ReadonlyMap<string, TensorSpec>>()
+
+/** The signature's inputs by name, built once per signature (a signature never changes). */
+function inputSpecs (sig: ModelSignature): ReadonlyMap<string, TensorSpec> {
+  let specs = SPECS.get(sig)
+  if (specs === undefined) {
+    specs = new Map(sig.inputs.map((s) => [s.name, s]))
+    SPECS.set(sig, specs)
+  }
+  return specs
 }
 
 function isShape (shape: readonly number[]): boolean {

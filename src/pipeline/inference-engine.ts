@@ -26,7 +26,7 @@ export interface InferenceEngineOptions {
   readonly loadWaitMs?: number
   /** Pipelines of the served versions (raw data in, labelled answers out); none: no friendly face. */
   readonly pipelines?: PipelineRegistry
-  /** Touched by every online request (not background ones): keeps the event loop polling briefly after it. */
+  /** Touched by an online request that finds no other in flight: keeps the event loop polling briefly after it. */
   readonly busyPoll?: BusyPoll
 }
 
@@ -144,7 +144,6 @@ export class InferenceEngine {
   /** Resolves the version (waiting for a load), runs `body`, and publishes the request's statistics. */
   async #withModel<T> (req: InferenceRequest, opts: InferOptions, body: (model: ModelVersion, seen: Seen) => Promise<T>): Promise<T> {
     if (this.#closing) throw new InferdError(Errors.SHUTTING_DOWN)
-    if (opts.background !== true) this.#busyPoll?.touch()
     const started = performance.now()
     let model: ModelVersion
     try {
@@ -181,6 +180,10 @@ export class InferenceEngine {
     const inputs = reshapeInputs(req.inputs, model.config)
     const batched = model.signature.maxBatchSize > 0
     const rows = batched ? (inputs[0]?.shape[0] ?? 1) : 1
+    // A request that finds nothing else in flight is a lone client's: poll for its next one. Under
+    // concurrent load the loop is busy anyway, and polling through its short idle gaps took CPU
+    // from everything else on the machine (10 % less throughput at 64 clients).
+    if (this.#inFlight === 0 && opts.background !== true) this.#busyPoll?.touch()
     this.#inFlight++
     try {
       const raw = await new Promise<Tensor[]>((resolve, reject) => {

@@ -1,11 +1,8 @@
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { defaultBackends } from '../../src/backends/registry.js'
 import type { InferenceRequest } from '../../src/core/inference.js'
-import { InferenceEngine } from '../../src/pipeline/inference-engine.js'
-import { ModelRepository } from '../../src/repository/repository.js'
+import type { InferenceEngine } from '../../src/pipeline/inference-engine.js'
 import type { ModelScheduler } from '../../src/scheduler/model-scheduler.js'
-import { SchedulerRegistry } from '../../src/scheduler/scheduler-registry.js'
+import { openEngine, type TestEngine } from '../helpers/engine.js'
 import { SCHEDULER_REPO } from '../helpers/paths.js'
 
 /**
@@ -17,22 +14,16 @@ import { SCHEDULER_REPO } from '../helpers/paths.js'
  */
 const BLOCKER_N = 1280
 
-let repository: ModelRepository
+let core: TestEngine
 let engine: InferenceEngine
 let scheduler: ModelScheduler
 beforeAll(async () => {
-  const logger = pino({ level: 'silent' })
-  const backends = defaultBackends()
-  const schedulers = new SchedulerRegistry(logger)
-  repository = new ModelRepository({ root: SCHEDULER_REPO, backends: (n) => backends.get(n), defaultMaxBatchSize: 256, logger, hooks: schedulers })
-  await repository.scan()
-  await repository.loadAll(['slow_identity'])
-  engine = new InferenceEngine(repository, schedulers)
-  scheduler = schedulers.get(repository.get('slow_identity'))!.scheduler
+  core = await openEngine(SCHEDULER_REPO, ['slow_identity'])
+  engine = core.engine
+  scheduler = core.schedulers.get(core.repository.get('slow_identity'))!.scheduler
 })
 afterAll(async () => {
-  await engine?.close()
-  await repository?.close()
+  await core?.close()
 })
 
 const request = (tag: number, n: number): InferenceRequest => ({

@@ -28,6 +28,10 @@ export function buildHttpApp (ctx: HttpContext): FastifyInstance {
     bodyLimit: ctx.config.maxRequestBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => `req-${(++nextId).toString(36)}`,
+    // Every request logs through the server's logger: fastify's default makes a pino child per
+    // request (its bindings serialised each time) to carry the request id, which only the error
+    // handler logs, and it names the id itself.
+    childLoggerFactory: (logger) => logger,
     forceCloseConnections: false,
     // While closing, requests on connections already open are answered normally (see server.close).
     return503OnClosing: false,

@@ -11,8 +11,8 @@ export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const e = fromFastify(err, app.initialConfig.bodyLimit ?? 0)
     const status = httpStatusOf(e)
-    if (status >= 500 && e.canonical !== 'UNAVAILABLE') req.log.error({ err, code: e.code }, e.message)
-    else req.log.debug({ code: e.code }, e.message)
+    if (status >= 500 && e.canonical !== 'UNAVAILABLE') req.log.error({ reqId: req.id, err, code: e.code }, e.message)
+    else req.log.debug({ reqId: req.id, code: e.code }, e.message)
     if (e.retryable) void reply.header('retry-after', '1')
     return reply.code(status).type('application/json').send({ error: e.message, code: e.code, requestId: req.id })
   })
