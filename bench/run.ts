@@ -7,13 +7,13 @@
  *   (d) inferd (`node dist/cli/bin.js serve`),
  *
  * each server driven by inferd's own load generator (src/bench) at concurrency 1, 16, 64 and 256
- * with the MLP 32→256→256→10 and 1-row JSON requests; then binary against JSON requests to inferd
- * on a 1×3×224×224 FP32 input. Prints the tables and the target ratios (met / missed) and writes
+ * with the MLP 32→256→256→10 and 1-row JSON requests, the three servers in turn at each level;
+ * then binary against JSON requests to inferd on a 1×3×224×224 FP32 input. Prints the tables and the target ratios (met / missed) and writes
  * everything to bench/results/latest.json.
  *
  * The load generator runs on the same cores as the server it drives (on a 2-core machine it takes
  * roughly one of them), so absolute numbers understate what a server does with the machine to
- * itself; servers run one at a time, and ratios from one run are what to compare.
+ * itself; one server is measured at a time (the others idle), and ratios from one run are what to compare.
  *
  *   npm run bench                  (builds dist first)
  *   npx tsx bench/run.ts [--quick] [--interval ms] [--out file]
@@ -70,21 +70,24 @@ async function main (): Promise<void> {
     ceiling: () => servers.start('ceiling', ['--import', 'tsx', join(ROOT, 'bench/servers/ceiling.ts'), String(MLP.outputWidth), MLP.output], { portFrom: jsonPort }),
     inferd: () => servers.start('inferd', [join(ROOT, 'dist/cli/bin.js'), 'serve', repo, '--http-port', '0', '--grpc-port', '0'], { portFrom: inferdPort, readyPath: '/v2/health/ready' }),
   }
-  const perServer: ServerResults[] = []
-  let protocols: { json: LevelResult; binary: LevelResult } | undefined
-  for (const name of ['naive', 'ceiling', 'inferd'] as const) {
-    log(`\n${name} server, MLP, 1-row JSON requests\n`)
-    const server = await starts[name]()
-    try {
-      const results = await load(server.port, MLP.name, CONCURRENCY, [mlpInput], 'json')
-      perServer.push({ server: name, results })
-      if (name === 'inferd') protocols = await compareProtocols(server.port)
-    } finally {
-      await server.stop()
+  // All three servers run for the whole bench, idle but for the one being measured, and are
+  // measured in turn at each concurrency level: on a shared 2-core machine the speed available
+  // drifts by tens of percent over minutes, and server-by-server runs put that drift into the
+  // ratios. Turn by turn, a level's three figures come from the same minute.
+  const names = ['naive', 'ceiling', 'inferd'] as const
+  const running = { naive: await starts.naive(), ceiling: await starts.ceiling(), inferd: await starts.inferd() }
+  const perServer: ServerResults[] = names.map((server) => ({ server, results: [] as LevelResult[] }))
+  for (const level of CONCURRENCY) {
+    for (const [i, name] of names.entries()) {
+      log(`\n${name} server, MLP, 1-row JSON requests, concurrency ${level}\n`)
+      const [result] = await load(running[name].port, MLP.name, [level], [mlpInput], 'json');
+      (perServer[i]!.results as LevelResult[]).push(result!)
     }
   }
+  const protocols = await compareProtocols(running.inferd.port)
+  await Promise.all(names.map((n) => running[n].stop()))
 
-  const ratios = targetRatios(perServer, protocols?.binary, protocols?.json)
+  const ratios = targetRatios(perServer, protocols.binary, protocols.json)
   const out = [
     '',
     `inferd bench — MLP ${MLP.inputWidth}→${MLP.hidden}→${MLP.hidden}→${MLP.outputWidth} FP32, ${cpus().length} cores (load generator on the same cores), ${intervalMs} ms windows`,
@@ -93,7 +96,8 @@ async function main (): Promise<void> {
     formatRawOrt(raw),
     'servers, 1-row JSON requests:',
     formatServers(perServer),
-    ...(protocols === undefined ? [] : [`inferd, ${IMAGE_HEAD.name} 1×${IMAGE_HEAD.shape.join('×')} FP32, c=16:`, formatProtocols(protocols.binary, protocols.json)]),
+    `inferd, ${IMAGE_HEAD.name} 1×${IMAGE_HEAD.shape.join('×')} FP32, c=16:`,
+    formatProtocols(protocols.binary, protocols.json),
     'targets:',
     formatRatios(ratios),
   ]
@@ -106,7 +110,7 @@ async function main (): Promise<void> {
     measurementIntervalMs: intervalMs,
     rawOnnxruntime: raw,
     servers: perServer,
-    protocols: protocols === undefined ? undefined : { model: IMAGE_HEAD.name, shape: [1, ...IMAGE_HEAD.shape], concurrency: 16, ...protocols },
+    protocols: { model: IMAGE_HEAD.name, shape: [1, ...IMAGE_HEAD.shape], concurrency: 16, ...protocols },
     ratios,
   }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n')
   log(`\nresults written to ${args.out as string}\n`)
