@@ -15,28 +15,37 @@ async function utilizationWhile (ms: number, during: () => void): Promise<number
 }
 
 describe('BusyPoll', () => {
-  it('keeps the loop polling for the window after a request, then lets it sleep', async () => {
-    const poll = new BusyPoll(40_000) // 40 ms
+  it('keeps the loop polling after a request, and sleeping once the window is over', async () => {
+    // The window (1 s) is far longer than the sample (25 ms), so a slow machine cannot end it early.
+    const poll = new BusyPoll(1_000_000)
     try {
       const spinning = await utilizationWhile(25, () => poll.touch())
       expect(spinning).toBeGreaterThan(0.5)
-      await sleep(60)
-      expect(poll.polling).toBe(false)
-      const sleeping = await utilizationWhile(25, () => {})
-      expect(sleeping).toBeLessThan(0.5)
     } finally {
       poll.close()
     }
+    const short = new BusyPoll(20_000)
+    short.touch()
+    await sleep(60) // well past its 20 ms window
+    expect(short.polling).toBe(false)
+    const sleeping = await utilizationWhile(25, () => {})
+    expect(sleeping).toBeLessThan(0.5)
   })
 
-  it('a request during the window extends it', async () => {
-    const poll = new BusyPoll(30_000)
+  it('polls until the window after the latest request, on its clock', async () => {
+    let now = 0
+    const poll = new BusyPoll(30_000, () => now) // 30 ms
+    const turns = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve)) }
     try {
       poll.touch()
-      await sleep(20)
-      poll.touch()
-      await sleep(20) // 40 ms after the first request, 20 ms after the second
-      expect(poll.polling).toBe(true)
+      now = 25
+      poll.touch() // extends to 55
+      now = 45
+      await turns()
+      expect(poll.polling).toBe(true) // past the first request's window, inside the second's
+      now = 56
+      await turns()
+      expect(poll.polling).toBe(false)
     } finally {
       poll.close()
     }

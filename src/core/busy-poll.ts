@@ -26,20 +26,25 @@
  */
 export class BusyPoll {
   readonly #windowMs: number
+  readonly #now: () => number
   #last = 0
   #pending: NodeJS.Immediate | undefined
   #closed = false
 
-  /** @param windowUs - how long after the latest request the loop keeps polling, µs; 0 = never */
-  constructor (windowUs: number) {
+  /**
+   * @param windowUs - how long after the latest request the loop keeps polling, µs; 0 = never
+   * @param now - the clock, ms (tests drive it)
+   */
+  constructor (windowUs: number, now: () => number = () => performance.now()) {
     if (!Number.isFinite(windowUs) || windowUs < 0) throw new RangeError(`busy-poll window must be ≥ 0 µs, got ${windowUs}`)
     this.#windowMs = windowUs / 1000
+    this.#now = now
   }
 
   /** A request came: poll until `windowUs` from now (extends a window already running). */
   touch (): void {
     if (this.#windowMs === 0 || this.#closed) return
-    this.#last = performance.now()
+    this.#last = this.#now()
     this.#pending ??= setImmediate(this.#spin)
   }
 
@@ -54,6 +59,6 @@ export class BusyPoll {
   }
 
   readonly #spin = (): void => {
-    this.#pending = performance.now() - this.#last < this.#windowMs ? setImmediate(this.#spin) : undefined
+    this.#pending = this.#now() - this.#last < this.#windowMs ? setImmediate(this.#spin) : undefined
   }
 }
