@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Errors, httpStatusOf, InferdError, toInferdError } from '../../errors/index.js'
+import type { Logger } from '../../observability/logger.js'
 
 /**
  * Every failure leaves the HTTP adapter here, in the protocol's error shape
@@ -7,12 +8,12 @@ import { Errors, httpStatusOf, InferdError, toInferdError } from '../../errors/i
  * (body too large, bad content length) are translated into the registry first, so clients see
  * one vocabulary. Retryable errors carry Retry-After.
  */
-export function installErrorHandling (app: FastifyInstance): void {
+export function installErrorHandling (app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const e = fromFastify(err, app.initialConfig.bodyLimit ?? 0)
     const status = httpStatusOf(e)
-    if (status >= 500 && e.canonical !== 'UNAVAILABLE') req.log.error({ reqId: req.id, err, code: e.code }, e.message)
-    else req.log.debug({ reqId: req.id, code: e.code }, e.message)
+    if (status >= 500 && e.canonical !== 'UNAVAILABLE') logger.error({ reqId: req.id, err, code: e.code }, e.message)
+    else logger.debug({ reqId: req.id, code: e.code }, e.message)
     if (e.retryable) void reply.header('retry-after', '1')
     return reply.code(status).type('application/json').send({ error: e.message, code: e.code, requestId: req.id })
   })
