@@ -1,6 +1,6 @@
 /**
  * What the data path needs of a cancellation signal. An AbortSignal satisfies it; so does
- * {@link Cancellation}, which the HTTP adapter creates per request (http/client-connection.ts) because it costs a small
+ * {@link Cancellation}, which the HTTP adapter creates per request because it costs a small
  * fraction of an AbortController (measured: AbortController construction and its listener
  * bookkeeping were ~3 % of a c=1 request's CPU profile).
  */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Cancellation } from '../../../core/cancellation.js'
 import { Errors } from '../../../errors/codes.js'
 import { InferdError } from '../../../errors/inferd-error.js'
-import { watchClient } from '../client-connection.js'
 import type { HttpContext } from '../context.js'
 import { modelMetadataV1, modelStatus } from './model-status.js'
 import { decodePredictRequest } from './predict-request.js'
@@ -34,18 +34,15 @@ export function v1Routes (ctx: HttpContext) {
     const { model, version } = splitVerb(req)
     const target = version === undefined ? { modelName: model } : { modelName: model, modelVersion: version }
     // As for v2: a client gone before its answer drops the request if it is still queued.
-    const client = watchClient(req.raw)
-    try {
-      // Decoding needs the signature (v1 bodies carry no datatypes), so a model that is loading is
-      // waited for here, as v2 does for raw binary bodies; unknown models fail at once.
-      await repository.whenReady(model, version, { waitMs: ctx.config.modelLoadWaitMs, signal: client.signal })
-      const served = repository.get(model, version)
-      const { request, format } = decodePredictRequest(Buffer.isBuffer(req.body) ? req.body : EMPTY, target, served.signature)
-      const response = await engine.infer(request, { signal: client.signal })
-      return reply.type('application/json').send(encodePredictResponse(response, format))
-    } finally {
-      client.release()
-    }
+    const cancellation = new Cancellation()
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) cancellation.cancel() })
+    // Decoding needs the signature (v1 bodies carry no datatypes), so a model that is loading is
+    // waited for here, as v2 does for raw binary bodies; unknown models fail at once.
+    await repository.whenReady(model, version, { waitMs: ctx.config.modelLoadWaitMs, signal: cancellation })
+    const served = repository.get(model, version)
+    const { request, format } = decodePredictRequest(Buffer.isBuffer(req.body) ? req.body : EMPTY, target, served.signature)
+    const response = await engine.infer(request, { signal: cancellation })
+    return reply.type('application/json').send(encodePredictResponse(response, format))
   }
   return async (app: FastifyInstance): Promise<void> => {
     app.post<{ Params: V1Params }>('/v1/models/:model', predict)

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { InferenceRequest, InferenceResponse } from '../../../core/inference.js'
-import { watchClient } from '../client-connection.js'
+import { Cancellation } from '../../../core/cancellation.js'
+import type { InferenceRequest } from '../../../core/inference.js'
 import type { HttpContext } from '../context.js'
 import { decodeInferRequest } from './decode-request.js'
 import { encodeInferResponse } from './encode-response.js'
@@ -25,24 +25,20 @@ export function inferRoutes (ctx: HttpContext) {
     // A model that is loading passes here; the engine waits for it (up to the request's timeout).
     repository.check(model, version)
     // The client going away before the answer aborts the request: still queued, it is dropped
-    // and never computed (client-connection.ts).
-    const client = watchClient(req.raw)
+    // and never computed. ServerResponse 'close' also fires after a normal finish; that is ignored.
+    const cancellation = new Cancellation()
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) cancellation.cancel() })
     const headerLength = parseInferenceHeaderLength(req.headers[INFERENCE_HEADER_CONTENT_LENGTH])
     let request: InferenceRequest
-    let response: InferenceResponse
-    try {
-      if (headerLength === 0) {
-        // Raw binary needs the signature to decode, so the wait happens here (bounded by the default
-        // wait: the request's own timeout parameter is inside the body, not decoded yet).
-        await repository.whenReady(model, version, { waitMs: ctx.config.modelLoadWaitMs, signal: client.signal })
-        request = decodeRawBinaryRequest(body, target, repository.get(model, version).signature)
-      } else {
-        request = decodeInferRequest(body, headerLength, target)
-      }
-      response = await engine.infer(request, { signal: client.signal })
-    } finally {
-      client.release()
+    if (headerLength === 0) {
+      // Raw binary needs the signature to decode, so the wait happens here (bounded by the default
+      // wait: the request's own timeout parameter is inside the body, not decoded yet).
+      await repository.whenReady(model, version, { waitMs: ctx.config.modelLoadWaitMs, signal: cancellation })
+      request = decodeRawBinaryRequest(body, target, repository.get(model, version).signature)
+    } else {
+      request = decodeInferRequest(body, headerLength, target)
     }
+    const response = await engine.infer(request, { signal: cancellation })
     const encoded = encodeInferResponse(response, request)
     if (typeof encoded === 'string') return reply.type('application/json').send(encoded)
     return reply

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Cancellation } from '../../../core/cancellation.js'
 import type { Parameters } from '../../../core/inference.js'
 import { Errors, InferdError } from '../../../errors/index.js'
-import type { PredictResponse } from '../../../pipeline/inference-engine.js'
-import { watchClient } from '../client-connection.js'
 import type { HttpContext } from '../context.js'
 import { type JsonValue, parseJsonFast } from './json-text.js'
 import { readParameters } from './request-parameters.js'
@@ -31,6 +30,8 @@ export function predictRoutes (ctx: HttpContext) {
     const { model, version } = req.params
     repository.check(model, version)
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+    const cancellation = new Cancellation()
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) cancellation.cancel() })
     const type = req.headers['content-type'] ?? ''
     let fields: Record<string, unknown> | Uint8Array
     let id: string | undefined
@@ -51,20 +52,13 @@ export function predictRoutes (ctx: HttpContext) {
       if (body.length === 0) throw new InferdError(Errors.REQ_BODY_INVALID, ['the body is empty'])
       fields = new Uint8Array(body.buffer, body.byteOffset, body.length)
     }
-    // A client gone before its answer drops the request if it is still queued (client-connection.ts).
-    const client = watchClient(req.raw)
-    let answer: PredictResponse
-    try {
-      answer = await engine.predict({
-        modelName: model,
-        ...(version === undefined ? {} : { modelVersion: version }),
-        ...(id === undefined ? {} : { id }),
-        ...(parameters === undefined ? {} : { parameters }),
-        fields,
-      }, { signal: client.signal })
-    } finally {
-      client.release()
-    }
+    const answer = await engine.predict({
+      modelName: model,
+      ...(version === undefined ? {} : { modelVersion: version }),
+      ...(id === undefined ? {} : { id }),
+      ...(parameters === undefined ? {} : { parameters }),
+      fields,
+    }, { signal: cancellation })
     return reply.type('application/json').send(JSON.stringify({
       model_name: answer.modelName,
       model_version: answer.modelVersion,
