@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DeclaredSignature } from '../backends/backend.js'
-import { InferdError } from '../errors/inferd-error.js'
+import { configProblem } from '../../test/helpers/catch-inferd-error.js'
 import { type CompleteConfigOptions, completeConfig } from './complete-config.js'
 import { type ModelConfig, parseModelConfig } from './model-config.js'
 
@@ -27,14 +27,7 @@ function config (yaml: string): ModelConfig {
 }
 
 function refusal (cfg: ModelConfig, declared: DeclaredSignature, opts: CompleteConfigOptions = options): string {
-  try {
-    completeConfig(cfg, declared, opts)
-  } catch (err) {
-    expect(err).toBeInstanceOf(InferdError)
-    expect((err as InferdError).code).toBe('INFERD_ERR_MODEL_CONFIG_INVALID')
-    return (err as InferdError).message
-  }
-  throw new Error('expected the config to be refused')
+  return configProblem(() => completeConfig(cfg, declared, opts))
 }
 
 describe('completeConfig', () => {

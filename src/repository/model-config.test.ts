@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { InferdError } from '../errors/inferd-error.js'
+import { configProblem } from '../../test/helpers/catch-inferd-error.js'
 import { parseModelConfig, validateModelConfig } from './model-config.js'
 
 const where = { modelName: 'simple', file: 'models/simple/config.yaml' }
 
 function problemOf (text: string): string {
-  try {
-    parseModelConfig(text, where)
-  } catch (err) {
-    expect(err).toBeInstanceOf(InferdError)
-    expect((err as InferdError).code).toBe('INFERD_ERR_MODEL_CONFIG_INVALID')
-    return (err as InferdError).message
-  }
-  throw new Error('expected the config to be refused')
+  return configProblem(() => parseModelConfig(text, where))
 }
 
 describe('parseModelConfig', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InferdError } from '../../errors/inferd-error.js'
+import { configProblem } from '../../../test/helpers/catch-inferd-error.js'
 import { parseModelConfig } from '../../repository/model-config.js'
 import { ensembleSession } from './ensemble-session.js'
 
@@ -31,14 +31,7 @@ function variant (from: string, to: string): string {
 }
 
 function problemOf (text: string): string {
-  try {
-    parseModelConfig(text, where)
-  } catch (err) {
-    expect(err).toBeInstanceOf(InferdError)
-    expect((err as InferdError).code).toBe('INFERD_ERR_MODEL_CONFIG_INVALID')
-    return (err as InferdError).message
-  }
-  throw new Error('expected the config to be refused')
+  return configProblem(() => parseModelConfig(text, where))
 }
 
 describe('ensemble config', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import wavefile from 'wavefile'
 import { describe, expect, it } from 'vitest'
-import { InferdError } from '../../errors/inferd-error.js'
+import { catchInferdError } from '../../../test/helpers/catch-inferd-error.js'
 import { type AudioSpec, DEFAULT_MAX_SECONDS, decodeWav, frameSamples, preprocessAudio, resample, validateAudioSpec } from './audio.js'
 
 const SAMPLES = fileURLToPath(new URL('../../../examples/samples/', import.meta.url))
@@ -38,17 +38,6 @@ function rms (s: Float32Array, from = 0, to = s.length): number {
   return Math.sqrt(sum / (to - from))
 }
 
-/** The error a call throws, as an InferdError (fails the test when it does not throw one). */
-function errorOf (fn: () => unknown): InferdError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof InferdError) return err
-    throw err
-  }
-  throw new Error('expected an InferdError')
-}
-
 describe('validateAudioSpec', () => {
   it('accepts a full spec and returns it', () => {
     const spec = { sample_rate: 16000, resample: [8000, 44100], max_seconds: 30, channels: 'first', frame: 512, hop: 256, context: 64, last_frame: 'drop' }
@@ -74,7 +63,7 @@ describe('validateAudioSpec', () => {
     [{ sample_rate: 16000, frame: 256, hop: 512 }, `'hop' (512) must not exceed 'frame' (256)`],
     [{ sample_rate: 16000, frame: 256, last_frame: 'zero' }, `'last_frame' must be pad or drop`],
   ])('refuses %j: %s', (spec, message) => {
-    const err = errorOf(() => validateAudioSpec(spec, 'vad'))
+    const err = catchInferdError(() => validateAudioSpec(spec, 'vad'))
     expect(err.code).toBe('INFERD_ERR_MODEL_CONFIG_INVALID')
     expect(err.message).toContain(`model 'vad': audio preprocessing: ${message}`)
   })
@@ -165,13 +154,13 @@ describe('decodeWav', () => {
       ['no channels', patched(22, 2, 0), 'corrupt WAV header: 0 channels'],
       ['NaN samples', wav('32f', [0, Number.NaN]), 'corrupt WAV file: it holds NaN samples'],
     ])('%s', (_, bytes, message) => {
-      const err = errorOf(() => decodeWav(bytes, 'clip'))
+      const err = catchInferdError(() => decodeWav(bytes, 'clip'))
       expect(err.code).toBe('INFERD_ERR_TENSOR_DATA_INVALID')
       expect(err.message).toContain(`tensor 'clip': ${message}`)
     })
 
     it('too long, from the header, before decoding', () => {
-      const err = errorOf(() => decodeWav(wav('16', new Array(16000 * 3).fill(0)), 'clip', { maxSeconds: 2.5 }))
+      const err = catchInferdError(() => decodeWav(wav('16', new Array(16000 * 3).fill(0)), 'clip', { maxSeconds: 2.5 }))
       expect(err.message).toBe(`tensor 'clip': the audio lasts 3.00 s, longer than the 2.5 s this model accepts`)
       expect(decodeWav(wav('16', new Array(16000 * 2).fill(0)), 'clip', { maxSeconds: 2.5 }).samples.length).toBe(32000)
     })
@@ -289,7 +278,7 @@ describe('preprocessAudio', () => {
   })
 
   it('refuses another rate unless resampling is on, naming both rates', () => {
-    const err = errorOf(() => preprocessAudio(tone(44100, 0.2), spec, 'audio'))
+    const err = catchInferdError(() => preprocessAudio(tone(44100, 0.2), spec, 'audio'))
     expect(err.code).toBe('INFERD_ERR_TENSOR_DATA_INVALID')
     expect(err.message).toBe(`tensor 'audio': the WAV file is at 44100 Hz; this model takes 16000 Hz audio (convert it, or enable resample in the model's audio settings)`)
   })
@@ -299,23 +288,23 @@ describe('preprocessAudio', () => {
     expect(a.tensor.shape).toEqual([1, 8000])
     expect(amplitudeAt(a.tensor.data, 16000, 440)).toBeCloseTo(0.5, 2)
     expect(preprocessAudio(tone(8000, 0.5), { sample_rate: 16000, resample: [8000] }, 'audio').tensor.shape).toEqual([1, 8000])
-    const err = errorOf(() => preprocessAudio(tone(44100, 0.1), { sample_rate: 16000, resample: [8000, 48000] }, 'audio'))
+    const err = catchInferdError(() => preprocessAudio(tone(44100, 0.1), { sample_rate: 16000, resample: [8000, 48000] }, 'audio'))
     expect(err.message).toBe(`tensor 'audio': the WAV file is at 44100 Hz; this model takes 16000 Hz audio, or converts from 8000, 48000 Hz`)
   })
 
   it('refuses a rate that cannot be converted, and applies a default max_seconds', () => {
     const lowRate = wav('8', new Array(1000).fill(128), 100)
-    expect(errorOf(() => preprocessAudio(lowRate, { sample_rate: 16000, resample: true }, 'audio')).message)
+    expect(catchInferdError(() => preprocessAudio(lowRate, { sample_rate: 16000, resample: true }, 'audio')).message)
       .toBe(`tensor 'audio': the WAV file is at 100 Hz, outside the 1000–384000 Hz that can be converted to 16000 Hz`)
     // 1000 samples at 1 Hz: 1000 s, past the default 600 s, refused before it is decoded or resampled.
-    expect(errorOf(() => preprocessAudio(wav('8', new Array(1000).fill(128), 1), { sample_rate: 16000, resample: true }, 'audio')).message)
+    expect(catchInferdError(() => preprocessAudio(wav('8', new Array(1000).fill(128), 1), { sample_rate: 16000, resample: true }, 'audio')).message)
       .toContain(`the audio lasts 1000.00 s, longer than the ${DEFAULT_MAX_SECONDS} s this model accepts`)
   })
 
   it('refuses audio longer than max_seconds and shorter than one frame with drop', () => {
-    expect(errorOf(() => preprocessAudio(tone(16000, 1), { sample_rate: 16000, max_seconds: 0.5 }, 'audio')).message)
+    expect(catchInferdError(() => preprocessAudio(tone(16000, 1), { sample_rate: 16000, max_seconds: 0.5 }, 'audio')).message)
       .toContain('the audio lasts 1.00 s, longer than the 0.5 s this model accepts')
-    expect(errorOf(() => preprocessAudio(tone(16000, 0.01), { sample_rate: 16000, frame: 512, last_frame: 'drop' }, 'audio')).message)
+    expect(catchInferdError(() => preprocessAudio(tone(16000, 0.01), { sample_rate: 16000, frame: 512, last_frame: 'drop' }, 'audio')).message)
       .toBe(`tensor 'audio': the audio has 160 samples at 16000 Hz, fewer than one frame of 512 (0.032 s)`)
   })
 })
