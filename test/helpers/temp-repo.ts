@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { EXAMPLES_REPO, ROOT } from './paths.js'
 
 /**
  * A model repository in a temporary folder, for tests that change it while a server serves it.
@@ -33,6 +34,19 @@ export class TempRepo {
   async dispose (): Promise<void> {
     await rm(this.root, { recursive: true, force: true })
   }
+}
+
+/**
+ * A fresh repository folder holding copies of the named example models (examples/models), for
+ * tests that serve them. It lies inside the project (the git-ignored test/fixtures/generated), not
+ * in the system temp folder: example modules (typescript-backend models, OCR glue steps) import
+ * packages such as wink-nlp and sharp, which Node resolves from the module's own folder upwards.
+ * The caller removes it.
+ */
+export async function copyExamples (prefix: string, models: readonly string[]): Promise<string> {
+  const root = await mkdtemp(join(ROOT, 'test', 'fixtures', 'generated', prefix))
+  for (const name of models) await cp(join(EXAMPLES_REPO, name), join(root, name), { recursive: true })
+  return root
 }
 
 /** Polls `cond` until it holds; fails after `ms` with `what` and the last value seen. Never a timing assertion: only a bound. */
