@@ -8,12 +8,13 @@
  *
  * each server driven by inferd's own load generator (src/bench) at concurrency 1, 16, 64 and 256
  * with the MLP 32→256→256→10 and 1-row JSON requests, the three servers in turn at each level;
- * then binary against JSON requests to inferd on a 1×3×224×224 FP32 input. Prints the tables and the target ratios (met / missed) and writes
- * everything to bench/results/latest.json.
+ * then binary against JSON requests to inferd on a 1×3×224×224 FP32 input. Prints the tables and
+ * the target ratios (met / missed) and writes everything to bench/results/latest.json.
  *
  * The load generator runs on the same cores as the server it drives (on a 2-core machine it takes
  * roughly one of them), so absolute numbers understate what a server does with the machine to
- * itself; one server is measured at a time (the others idle), and ratios from one run are what to compare.
+ * itself; one server is measured at a time (the others idle), and ratios from one run are what to
+ * compare.
  *
  *   npm run bench                  (builds dist first)
  *   npx tsx bench/run.ts [--quick] [--interval ms] [--out file]
@@ -76,14 +77,14 @@ async function main (): Promise<void> {
   // ratios. Turn by turn, a level's three figures come from the same minute.
   const names = ['naive', 'ceiling', 'inferd'] as const
   const running = { naive: await starts.naive(), ceiling: await starts.ceiling(), inferd: await starts.inferd() }
-  const perServer: ServerResults[] = names.map((server) => ({ server, results: [] as LevelResult[] }))
+  const results: Record<ServerName, LevelResult[]> = { naive: [], ceiling: [], inferd: [] }
   for (const level of CONCURRENCY) {
-    for (const [i, name] of names.entries()) {
+    for (const name of names) {
       log(`\n${name} server, MLP, 1-row JSON requests, concurrency ${level}\n`)
-      const [result] = await load(running[name].port, MLP.name, [level], [mlpInput], 'json');
-      (perServer[i]!.results as LevelResult[]).push(result!)
+      results[name].push(...await load(running[name].port, MLP.name, [level], [mlpInput], 'json'))
     }
   }
+  const perServer: ServerResults[] = names.map((server) => ({ server, results: results[server] }))
   const protocols = await compareProtocols(running.inferd.port)
   await Promise.all(names.map((n) => running[n].stop()))
 

@@ -34,7 +34,7 @@ export const ServerConfigSchema = Type.Object({
   grpcMaxMessageBytes: Type.Integer({ minimum: 1024 }),
   /** pino level. */
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
-  /** Microseconds the event loop keeps polling for I/O after each request instead of sleeping (core/busy-poll.ts); 0 = off. */
+  /** Microseconds the event loop keeps polling for I/O, instead of sleeping, after a request that found the server idle (core/busy-poll.ts); 0 = off. */
   busyPollUs: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   /** Milliseconds close() waits for in-flight requests before it fails them. */
   shutdownTimeoutMs: Type.Integer({ minimum: 0 }),
