@@ -11,6 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 export interface ServerProcess {
   readonly name: string
   readonly port: number
+  /** The server's process id (its CPU time is read from /proc, see server-cpu.ts). */
+  readonly pid: number
   /** Stops the server (SIGTERM, then SIGKILL after a grace period) and waits for it to exit. */
   stop (): Promise<void>
 }
@@ -73,7 +75,7 @@ export class ServerProcesses {
         })
       })
       if (options.readyPath !== undefined) await waitReady(`http://127.0.0.1:${port}${options.readyPath}`, timeoutMs)
-      return { name, port, stop: () => stopChild(child) }
+      return { name, port, pid: child.pid!, stop: () => stopChild(child) }
     } catch (err) {
       await stopChild(child)
       throw err

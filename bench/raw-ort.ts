@@ -2,8 +2,9 @@ import ort from 'onnxruntime-node'
 
 /**
  * The limit: onnxruntime-node in this process, no HTTP, one `session.run` after another at a
- * fixed batch size, with the session options inferd and the naive server use by default.
- * Rows per second at batch b is what a server that forms batches of b could reach at best.
+ * fixed batch size, with onnxruntime's default session options (an intra-op pool on every core,
+ * as the naive server has; inferd computes inline batches on its event loop alone). Rows per
+ * second at batch b is what a server that forms batches of b could reach at best.
  */
 
 export interface RawOrtResult {

@@ -56,6 +56,8 @@ describe('profileLevel', () => {
     expect(r.windowRequestsPerSecond).toEqual([400, 1000, 1050, 980])
     expect(r.errors).toBe(0)
     expect(seen.map((p) => p.window)).toEqual([0, 1, 2, 3, 4])
+    expect(seen.map((p) => p.requests)).toEqual([10, 400, 1000, 1050, 980])
+    expect(seen.map((p) => p.durationNs)).toEqual([5e8, 1e9, 1e9, 1e9, 1e9])
   })
 
   it('reports an unstable level after max trials, with the last 3 windows', async () => {

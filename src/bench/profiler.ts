@@ -42,6 +42,9 @@ export interface WindowProgress {
   readonly maxTrials: number
   readonly requestsPerSecond: number
   readonly latencyUs: number
+  /** Successful requests in this window, and its length: a caller can relate them to its own counters (CPU time, say). */
+  readonly requests: number
+  readonly durationNs: number
 }
 
 /** The clock and the wait the profiler uses; tests substitute fakes to make windows deterministic. */
@@ -98,7 +101,7 @@ export async function profileLevel (
       firstError ??= w.firstError
       const f = { throughput: perSecond(w.ok, w.durationNs), latency: pickLatency(summarizeLatencies(w.latenciesUs), options.percentile) }
       figures.push(f)
-      onWindow?.({ mode: spec.mode, level: spec.level, window: samples.length, maxTrials: options.maxTrials, requestsPerSecond: f.throughput, latencyUs: f.latency })
+      onWindow?.({ mode: spec.mode, level: spec.level, window: samples.length, maxTrials: options.maxTrials, requestsPerSecond: f.throughput, latencyUs: f.latency, requests: w.ok, durationNs: w.durationNs })
       if (w.ok === 0 && w.errors > 0) break // every request fails: more windows will not help
       if (isStable(figures, { percentage: options.stabilityPercentage, windows: options.stabilityWindows })) {
         stable = true
@@ -157,6 +160,8 @@ function progress (spec: LevelSpec, window: number, options: ProfileOptions, w: 
     maxTrials: options.maxTrials,
     requestsPerSecond: perSecond(w.ok, w.durationNs),
     latencyUs: pickLatency(summarizeLatencies(w.latenciesUs), options.percentile),
+    requests: w.ok,
+    durationNs: w.durationNs,
   }
 }
 
