@@ -8,14 +8,15 @@
  *   (d) inferd (`node dist/cli/bin.js serve`),
  *
  * each server driven by inferd's own load generator (src/bench) at concurrency 1, 16, 64 and 256
- * with the MLP 32→256→256→10 and 1-row JSON requests: at each level, in several rounds (default 3),
- * the three servers in turn within a round; then binary against JSON requests to inferd on a
- * 1×3×224×224 FP32 input. Prints the tables (medians over the rounds, and each server's CPU per
- * request) and the target ratios (median of the per-round ratios: met / missed), and writes
- * everything to bench/results/latest.json.
+ * with the MLP 32→256→256→10 and 1-row JSON requests: at each level in many short rounds (default
+ * 8), each round one measurement window per server, in turn; then binary against JSON requests to
+ * inferd on a 1×3×224×224 FP32 input, each measured as `inferd bench` does (until three windows
+ * agree). Prints the tables (medians over the rounds, with each server's CPU per request and the
+ * batches inferd formed) and the target ratios (the median of the per-round ratios: met / missed),
+ * and writes everything to bench/results/latest.json.
  *
- * The load generator runs on the same cores as the server it drives (on a 2-core machine it takes
- * roughly one of them), so absolute numbers understate what a server does with the machine to
+ * The load generator runs on the same cores as the server it drives (here it takes 0.4–0.6 of a
+ * core at 64 clients), so absolute numbers understate what a server does with the machine to
  * itself; one server is measured at a time (the others idle), and ratios from one run are what to
  * compare.
  *
@@ -29,13 +30,13 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { Tensor } from '../src/core/tensor.js'
-import { BENCH_DEFAULTS, runBench, syntheticTensor, terminalProgress, type BenchOptions, type LevelResult, type ProgressSink } from '../src/bench/index.js'
-import { ServerProcesses } from './children.js'
+import { BENCH_DEFAULTS, ClosedLoop, encodeInferBody, grouped, profileLevel, runBench, serializeRequest, syntheticTensor, terminalProgress, type BenchOptions, type LevelResult } from '../src/bench/index.js'
+import { type ServerProcess, ServerProcesses } from './children.js'
 import { IMAGE_HEAD, MLP, writeBenchRepository } from './models.js'
 import { measureRawOrt } from './raw-ort.js'
 import { batchCounters, meanBatch } from './formed-batches.js'
 import { CpuPerRequest } from './server-cpu.js'
-import { formatProtocols, formatRatios, formatRawOrt, formatServers, formedBatches, targetRatios, type Measured, type ServerLevel } from './summary.js'
+import { formatProtocols, formatRatios, formatRawOrt, formatServers, formedBatches, targetRatios, type Measured, type ServerLevel, type ServerName } from './summary.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RAW_BATCHES = [1, 8, 32, 64, 128, 256]
@@ -50,9 +51,10 @@ const { values: args } = parseArgs({
 })
 const quick = args.quick === true
 const intervalMs = args.interval === undefined ? (quick ? 400 : 1000) : Number(args.interval)
-const rounds = args.rounds === undefined ? (quick ? 1 : 3) : Number(args.rounds)
+const rounds = args.rounds === undefined ? (quick ? 2 : 8) : Number(args.rounds)
 if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a whole number ≥ 1, got ${args.rounds}`)
 const CONCURRENCY = [1, 16, 64, 256]
+const MLP_INPUT = [syntheticTensor({ name: MLP.input, datatype: 'FP32', shape: [1, MLP.inputWidth] }, 'random')]
 const log = (text: string): void => { process.stderr.write(text) }
 
 const servers = new ServerProcesses()
@@ -70,36 +72,37 @@ async function main (): Promise<void> {
   const { mlpPath } = await writeBenchRepository(repo)
   const startedAt = new Date().toISOString()
 
-  const mlpInput = [syntheticTensor({ name: MLP.input, datatype: 'FP32', shape: [1, MLP.inputWidth] }, 'random')]
   const names = ['naive', 'ceiling', 'inferd'] as const
   const starts = {
     naive: () => servers.start('naive', ['--import', 'tsx', join(ROOT, 'bench/servers/naive.ts'), mlpPath], { portFrom: jsonPort }),
     ceiling: () => servers.start('ceiling', ['--import', 'tsx', join(ROOT, 'bench/servers/ceiling.ts'), String(MLP.outputWidth), MLP.output], { portFrom: jsonPort }),
     inferd: () => servers.start('inferd', [join(ROOT, 'dist/cli/bin.js'), 'serve', repo, '--http-port', '0', '--grpc-port', '0'], { portFrom: inferdPort, readyPath: '/v2/health/ready' }),
   }
-  // All three servers run for the whole bench, idle but for the one being measured. At each
-  // concurrency level they are measured in turn, and that in several rounds: on a shared 2-core
-  // machine the speed available drifts by tens of percent over seconds to minutes (the same
-  // server measured twice in a row: 14k then 22k req/s). Within a round a level's three figures
-  // come from the same minute, so each round gives its own ratios, and their median over the
+  // All three servers run for the whole bench, idle but for the one being measured. On a shared
+  // 2-core machine the speed available drifts by tens of percent within seconds (the same server
+  // measured twice in a row: 14k then 22k req/s; rounds of one stable level per server, ~8 s
+  // apart, gave inferd / ceiling ratios from 0.46 to 1.32 in one run). So each level is measured
+  // in many short rounds, the three servers one window each in turn (order rotating), and every
+  // ratio is taken within a round, from windows a second or two apart; the median over the
   // rounds is the one judged.
   const running = { naive: await starts.naive(), ceiling: await starts.ceiling(), inferd: await starts.inferd() }
   const levels: ServerLevel[] = []
   for (const level of CONCURRENCY) {
     const measured = { naive: [] as Measured[], ceiling: [] as Measured[], inferd: [] as Measured[] }
+    log(`\nconcurrency ${level}, ${rounds} round(s) of one ${intervalMs} ms window per server\n`)
     for (let round = 1; round <= rounds; round++) {
-      for (const name of names) {
-        log(`\n${name} server, MLP, 1-row JSON requests, concurrency ${level}${rounds > 1 ? `, round ${round}/${rounds}` : ''}\n`)
-        const cpu = new CpuPerRequest(running[name].pid)
+      const order = names.map((_, i) => names[(i + round - 1) % names.length]!)
+      const line: string[] = []
+      for (const name of order) {
         // Long enough the first time for V8 to optimise each server's request path: inferd's
         // (codec, validation, scheduler) is longer than the naive server's and measured ~1.8x
         // slower at c=1 for its first few seconds, then level with it.
-        const warmupMs = quick ? 300 : round === 1 ? 3000 : 1000
-        const counters = name === 'inferd' ? await batchCounters(running[name].port, MLP.name) : undefined
-        const [result] = await load(running[name].port, MLP.name, [level], [mlpInput], 'json', warmupMs, cpu)
-        const mean = counters === undefined ? undefined : meanBatch(counters, await batchCounters(running[name].port, MLP.name))
-        measured[name].push({ result: result!, cpuUsPerRequest: cpu.usPerRequest(result!.reportedWindows), meanBatch: mean })
+        const warmupMs = quick ? 300 : round === 1 ? 3000 : 500
+        const m = await sample(name, running[name], level, warmupMs)
+        measured[name].push(m)
+        line.push(`${name} ${grouped(m.result.requestsPerSecond)} req/s p50 ${(m.result.latencyUs.p50 / 1000).toFixed(3)} ms`)
       }
+      log(`  round ${round}: ${line.join(', ')}\n`)
     }
     for (const name of names) levels.push({ server: name, level, rounds: measured[name] })
   }
@@ -146,12 +149,26 @@ async function main (): Promise<void> {
 }
 
 /**
- * One server at the given concurrency levels, with inferd's load generator; `cpu`, when given,
- * reads the server's CPU time at the end of every window.
+ * One measurement window of one server at concurrency `level` after `warmupMs` of the same load,
+ * with the server's CPU per request and, for inferd, the mean batch it formed.
  */
-async function load (port: number, model: string, levels: readonly number[], inputs: Tensor[][], format: 'json' | 'binary', warmupMs: number, cpu?: CpuPerRequest): Promise<readonly LevelResult[]> {
-  const terminal = terminalProgress(process.stderr)
-  const progress: ProgressSink = cpu === undefined ? terminal : { window: (p) => { cpu.window(p); terminal.window(p) }, level: (r) => terminal.level(r) }
+async function sample (name: ServerName, server: ServerProcess, level: number, warmupMs: number): Promise<Measured> {
+  const target = { host: '127.0.0.1', port: server.port }
+  const body = encodeInferBody(MLP_INPUT, { input: 'json', output: 'json' })
+  const requests = [serializeRequest(target, 'POST', `/v2/models/${MLP.name}/infer`, body.headers, body.body)]
+  const cpu = new CpuPerRequest(server.pid)
+  const counters = name === 'inferd' ? await batchCounters(server.port, MLP.name) : undefined
+  const result = await profileLevel(
+    { mode: 'concurrency', level, driver: (recorder) => new ClosedLoop({ target, requests, recorder, requestTimeoutMs: 60_000 }, level) },
+    { measurementIntervalMs: intervalMs, warmupMs, stabilityPercentage: 100, stabilityWindows: 1, maxTrials: 1, batchSize: 1 },
+    (p) => cpu.window(p),
+  )
+  const mean = counters === undefined ? undefined : meanBatch(counters, await batchCounters(server.port, MLP.name))
+  return { result, cpuUsPerRequest: cpu.usPerRequest(1), meanBatch: mean }
+}
+
+/** One server at the given concurrency levels with inferd's load generator, each level until three windows agree. */
+async function load (port: number, model: string, levels: readonly number[], inputs: Tensor[][], format: 'json' | 'binary', warmupMs: number): Promise<readonly LevelResult[]> {
   const options: BenchOptions = {
     ...BENCH_DEFAULTS,
     url: `127.0.0.1:${port}`,
@@ -164,7 +181,7 @@ async function load (port: number, model: string, levels: readonly number[], inp
     warmupMs,
     maxTrials: quick ? 3 : 6,
     inputs,
-    progress,
+    progress: terminalProgress(process.stderr),
   }
   return (await runBench(options)).results
 }

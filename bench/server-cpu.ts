@@ -7,10 +7,12 @@ import type { WindowProgress } from '../src/bench/index.js'
  * onnxruntime's threads, the garbage collector, libuv's pool), read from Linux's
  * `/proc/<pid>/stat` at the end of every measurement window.
  *
- * Why the bench reports it: on this shared 2-core machine the speed a process gets moves by tens
- * of percent from one minute to the next, so req/s measured a minute apart disagree; CPU per
- * request moves far less (a server that is the bottleneck is throttled in time, not in work), so
- * it is the steadier measure of what each server costs. Elsewhere than Linux it is left out.
+ * Why the bench reports it: it shows what throughput alone hides. A server that uses one core
+ * whatever the load (the ceiling and inferd at 64 clients: req/s × µs/request ≈ 1 s per second)
+ * is CPU-bound, and its req/s is its cost per request; the naive server's onnxruntime pool
+ * spin-waits and burns ~1.7 cores for fewer requests; inferd's busy-polling shows at one client.
+ * It is not steadier than req/s on this shared machine: when the machine is slow, every request
+ * costs more CPU time too. Elsewhere than Linux it is left out.
  *
  *   window ends ──► read utime+stime ──► Δcpu over the reported windows ÷ their requests ──► µs/request
  */

@@ -5,10 +5,10 @@ import type { RawOrtResult } from './raw-ort.js'
  * The bench's verdict: the per-server table and the ratios the performance targets name, each
  * marked met or missed.
  *
- * Every server is measured at every level in several rounds, the three servers in turn within a
- * round. A ratio is taken within each round (its two figures come from the same minute) and the
- * median over the rounds is the one judged; the range shows how far the rounds spread. The table
- * gives each server's median figures over the rounds.
+ * Every server is measured at every level in several short rounds, the three servers in turn
+ * within a round. A ratio is taken within each round (its two figures come from windows a second
+ * or two apart) and the median over the rounds is the one judged; the range shows how far the
+ * rounds spread. The table gives each server's median figures over the rounds.
  */
 
 export type ServerName = 'naive' | 'ceiling' | 'inferd'
@@ -64,7 +64,7 @@ export function targetRatios (levels: readonly ServerLevel[], binary: LevelResul
     { name: 'inferd p50 / naive p50 latency, c=1', atMost: 1.1, values: perRound('inferd', 'naive', 1, p50) },
     { name: 'binary / JSON throughput, 1×3×224×224 FP32', atLeast: 5, values: [(binary?.requestsPerSecond ?? NaN) / (json?.requestsPerSecond ?? NaN)] },
     // Not targets: the first bounds what any server on this framework and machine can reach
-    // against the naive one; the second is the throughput ratio's steadier twin (see server-cpu.ts).
+    // against the naive one; the second is what inferd costs against the ceiling in CPU time.
     { name: 'ceiling / naive throughput, c=64 (the most any server can reach)', values: perRound('ceiling', 'naive', 64, rps) },
     { name: 'ceiling / inferd server CPU per request, c=64', values: perRound('ceiling', 'inferd', 64, cpu) },
   ]
@@ -106,10 +106,10 @@ export function formatRawOrt (rows: readonly RawOrtResult[], formed: ReadonlyMap
 /**
  * One row per server and concurrency, medians over the rounds: req/s (and the rounds' range),
  * p50 and p99 (ms), server CPU per request (µs), rows per batch inferd formed, errors over all
- * rounds, rounds that were stable.
+ * rounds.
  */
 export function formatServers (levels: readonly ServerLevel[]): string {
-  const table = [['server', 'c', 'req/s', 'range', 'p50 ms', 'p99 ms', 'CPU µs/req', 'rows/batch', 'errors', 'stable']]
+  const table = [['server', 'c', 'req/s', 'range', 'p50 ms', 'p99 ms', 'CPU µs/req', 'rows/batch', 'errors']]
   for (const l of levels) {
     const rps = l.rounds.map((m) => m.result.requestsPerSecond)
     const cpu = median(l.rounds.map((m) => m.cpuUsPerRequest ?? NaN))
@@ -124,7 +124,6 @@ export function formatServers (levels: readonly ServerLevel[]): string {
       Number.isFinite(cpu) ? cpu.toFixed(1) : '-',
       Number.isFinite(batch) ? batch.toFixed(1) : '-',
       String(l.rounds.reduce((n, m) => n + m.result.errors, 0)),
-      `${l.rounds.filter((m) => m.result.stable).length}/${l.rounds.length}`,
     ])
   }
   return alignColumns(table, [0]).join('\n') + '\n'
