@@ -30,7 +30,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { Tensor } from '../src/core/tensor.js'
-import { BENCH_DEFAULTS, ClosedLoop, encodeInferBody, grouped, profileLevel, runBench, serializeRequest, syntheticTensor, terminalProgress, type BenchOptions, type LevelResult } from '../src/bench/index.js'
+import { BENCH_DEFAULTS, grouped, runBench, syntheticTensor, terminalProgress, type BenchOptions, type LevelResult } from '../src/bench/index.js'
 import { type ServerProcess, ServerProcesses } from './children.js'
 import { IMAGE_HEAD, MLP, writeBenchRepository } from './models.js'
 import { measureRawOrt } from './raw-ort.js'
@@ -153,18 +153,25 @@ async function main (): Promise<void> {
  * with the server's CPU per request and, for inferd, the mean batch it formed.
  */
 async function sample (name: ServerName, server: ServerProcess, level: number, warmupMs: number): Promise<Measured> {
-  const target = { host: '127.0.0.1', port: server.port }
-  const body = encodeInferBody(MLP_INPUT, { input: 'json', output: 'json' })
-  const requests = [serializeRequest(target, 'POST', `/v2/models/${MLP.name}/infer`, body.headers, body.body)]
   const cpu = new CpuPerRequest(server.pid)
   const counters = name === 'inferd' ? await batchCounters(server.port, MLP.name) : undefined
-  const result = await profileLevel(
-    { mode: 'concurrency', level, driver: (recorder) => new ClosedLoop({ target, requests, recorder, requestTimeoutMs: 60_000 }, level) },
-    { measurementIntervalMs: intervalMs, warmupMs, stabilityPercentage: 100, stabilityWindows: 1, maxTrials: 1, batchSize: 1 },
-    (p) => cpu.window(p),
-  )
+  const { results: [result] } = await runBench({
+    ...BENCH_DEFAULTS,
+    url: `127.0.0.1:${server.port}`,
+    model: MLP.name,
+    inputTensorFormat: 'json',
+    outputTensorFormat: 'json',
+    mode: 'concurrency',
+    levels: [level],
+    measurementIntervalMs: intervalMs,
+    warmupMs,
+    stabilityWindows: 1,
+    maxTrials: 1,
+    inputs: [MLP_INPUT],
+    progress: { window: (p) => { cpu.window(p) }, level: () => {} },
+  })
   const mean = counters === undefined ? undefined : meanBatch(counters, await batchCounters(server.port, MLP.name))
-  return { result, cpuUsPerRequest: cpu.usPerRequest(1), meanBatch: mean }
+  return { result: result!, cpuUsPerRequest: cpu.usPerRequest(1), meanBatch: mean }
 }
 
 /** One server at the given concurrency levels with inferd's load generator, each level until three windows agree. */

@@ -39,6 +39,11 @@ export interface BenchOptions {
   readonly measurementIntervalMs: number
   readonly warmupMs: number
   readonly stabilityPercentage: number
+  /**
+   * Consecutive windows that must agree before a level counts (default perf_analyzer's 3). The
+   * CLI keeps 3; bench/run.ts takes single windows (1, with maxTrials 1) in rounds of its own.
+   */
+  readonly stabilityWindows?: number
   readonly maxTrials: number
   readonly percentile?: number | undefined
   readonly requestDistribution: RequestDistribution
@@ -99,7 +104,7 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
     measurementIntervalMs: options.measurementIntervalMs,
     warmupMs: options.warmupMs,
     stabilityPercentage: options.stabilityPercentage,
-    stabilityWindows: STABILITY_WINDOWS,
+    stabilityWindows: options.stabilityWindows ?? STABILITY_WINDOWS,
     maxTrials: options.maxTrials,
     percentile: options.percentile,
     batchSize: options.batchSize,
@@ -136,6 +141,7 @@ export async function runBench (options: BenchOptions): Promise<BenchReport> {
       measurementIntervalMs: options.measurementIntervalMs,
       warmupMs: options.warmupMs,
       stabilityPercentage: options.stabilityPercentage,
+      ...(options.stabilityWindows === undefined ? {} : { stabilityWindows: options.stabilityWindows }),
       maxTrials: options.maxTrials,
       ...(options.percentile === undefined ? {} : { percentile: options.percentile }),
       ...(options.mode === 'request_rate' ? { requestDistribution: options.requestDistribution } : {}),

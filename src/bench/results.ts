@@ -46,6 +46,8 @@ export interface BenchSettings {
   readonly measurementIntervalMs: number
   readonly warmupMs: number
   readonly stabilityPercentage: number
+  /** Present when not perf_analyzer's 3. */
+  readonly stabilityWindows?: number
   readonly maxTrials: number
   readonly percentile?: number
   readonly requestDistribution?: string

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BENCH_DEFAULTS, runBench, type WindowProgress } from '../../../src/bench/index.js'
 import type { InferdServer } from '../../../src/server.js'
 import { FIXTURE_REPO, ROOT } from '../../helpers/paths.js'
 import { startServer } from '../../helpers/server.js'
@@ -86,5 +87,20 @@ describe.concurrent('inferd bench', () => {
     const missing = await bench('-m', 'nope', '-u', url, ...TINY).then(() => undefined, (err: { code: number; stderr: string }) => err)
     expect(missing?.code).toBe(1)
     expect(missing?.stderr).toMatch(/GET http:\/\/.*\/v2\/models\/nope: HTTP 404/)
+  })
+})
+
+describe('runBench as a library', () => {
+  it('takes single windows when asked for stabilityWindows 1 (bench/run.ts\'s rounds), and echoes the setting', async () => {
+    const windows: WindowProgress[] = []
+    const report = await runBench({
+      ...BENCH_DEFAULTS, url, model: 'simple', mode: 'concurrency', levels: [2],
+      measurementIntervalMs: 200, warmupMs: 100, stabilityWindows: 1, maxTrials: 1,
+      progress: { window: (p) => { windows.push(p) }, level: () => {} },
+    })
+    expect(windows.map((w) => w.window)).toEqual([0, 1])
+    expect(windows[1]!.requests).toBeGreaterThan(0)
+    expect(report.results[0]).toMatchObject({ windows: 1, reportedWindows: 1, stable: true, errors: 0, requests: windows[1]!.requests })
+    expect(report.settings.stabilityWindows).toBe(1)
   })
 })
