@@ -7,9 +7,12 @@ export type ExecutionMode = 'inline' | 'worker'
 /**
  * Batches that compute faster than this run on the event loop; slower ones in worker threads.
  *
- * Why (measured on this 2-core machine, MLP 32→256→256→10, onnxruntime-node 1.30, 3000 runs):
- * handing a batch to a worker thread and back costs ~65–95 µs more than running it inline
- * (b=1: 41 µs inline, 104–135 µs round trip; b=64: 156 µs inline, 380 µs round trip). For a
+ * Why (`npm run bench:handoff`: this 2-core machine, MLP 32→256→256→10, onnxruntime-node 1.30,
+ * 5000 batches one after another): handing a batch to a worker thread and back costs ~55–80 µs
+ * more than running it inline, even over shared memory (worker-instance.ts). b=1: 39 µs inline,
+ * 95–104 µs through the thread; b=64: 159–168 µs inline, 223–246 µs through the thread. Over
+ * postMessage, as before shared memory, the hand-off was 83 and 120 µs. At b=4096 the worker
+ * wins (6.4 against 9.8 ms), its session's intra-op pool using both cores. For a
  * model whose batch computes in a fraction of a millisecond, the hand-off costs more than the
  * computation it would move, and the event loop is blocked no longer than by parsing one
  * request. A model whose batch takes longer would stall every other request on the loop while it

@@ -1,10 +1,11 @@
-import { Worker } from 'node:worker_threads'
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads'
 import type { BackendLogger } from '../backends/backend.js'
 import type { Tensor } from '../core/tensor.js'
 import { Errors, InferdError } from '../errors/index.js'
 import type { ExecutionInstance, RunMarks } from './execution-instance.js'
-import type { SessionWorkerData, WorkerReply } from './session-worker.js'
+import type { PortReply, PortRequest, SessionWorkerChannel, SessionWorkerData, WorkerReply } from './session-worker.js'
 import { transferables } from '../core/transfer.js'
+import { CONTROL_STATE, type Control, DATA_BYTES, MARK_END, MARK_START, newControl, readShared, State, writeShared } from './shared-batch.js'
 
 /**
  * The thread's entry. Built, it is session-worker.js. Running from TypeScript sources (tests,
@@ -13,14 +14,37 @@ import { transferables } from '../core/transfer.js'
  */
 const FROM_SOURCE = import.meta.url.endsWith('.ts')
 const WORKER_URL = new URL(FROM_SOURCE ? './session-worker.ts' : './session-worker.js', import.meta.url)
-const newWorker = (workerData: SessionWorkerData): Worker => FROM_SOURCE
-  ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}) })`, { eval: true, workerData })
-  : new Worker(WORKER_URL, { workerData })
+const newWorker = (workerData: SessionWorkerData & SessionWorkerChannel): Worker => FROM_SOURCE
+  ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}) })`, { eval: true, workerData, transferList: [workerData.port] })
+  : new Worker(WORKER_URL, { workerData, transferList: [workerData.port] })
+
+/** One started thread and what the loop shares with it. */
+interface Thread {
+  readonly worker: Worker
+  readonly control: Control
+  readonly port: MessagePort
+  readonly data: SharedArrayBuffer
+  /** The session's input and output names, as the thread reported them; header indices refer to these. */
+  names: readonly string[]
+  index: ReadonlyMap<string, number>
+}
+
+interface InFlight {
+  readonly thread: Thread
+  /** RUN_SHARED or RUN_POSTED: the state the thread changes when it is done. */
+  readonly state: number
+  readonly resolve: (t: Tensor[]) => void
+  readonly reject: (e: InferdError) => void
+  readonly marks: RunMarks | undefined
+}
 
 /**
  * Runs batches in a worker thread that owns its own session, so a batch computing never blocks
- * the event loop: HTTP parsing and responses flow on while it runs. Input and output buffers move
- * between threads without copies where the tensor owns its buffer (core/transfer.ts).
+ * the event loop: HTTP parsing and responses flow on while it runs. The batch goes over in
+ * shared memory (shared-batch.ts): the loop copies the inputs in, wakes the thread with
+ * Atomics.notify, and learns that the outputs are there from Atomics.waitAsync, so no message is
+ * cloned or dispatched per batch; what shared memory cannot hold goes over the thread's private
+ * port, its buffers transferred where the tensor owns them (core/transfer.ts).
  *
  * If the thread dies (a native crash, an out-of-memory), the batch in flight fails with
  * BACKEND_CRASHED and a new thread is started; the pool is told through `onReady` when it can
@@ -32,10 +56,11 @@ export class WorkerInstance implements ExecutionInstance {
   readonly #version: string
   readonly #data: SessionWorkerData
   readonly #logger: BackendLogger
-  #worker: Worker | undefined
+  #thread: Thread | undefined
   #ready = false
-  #nextId = 0
-  #inFlight: { id: number; resolve: (t: Tensor[]) => void; reject: (e: InferdError) => void; marks?: RunMarks } | undefined
+  #inFlight: InFlight | undefined
+  #shared = 0
+  #posted = 0
   #readyListeners: (() => void)[] = []
   #closing: Promise<void> | undefined
 
@@ -54,25 +79,83 @@ export class WorkerInstance implements ExecutionInstance {
   }
 
   ready (): boolean { return this.#ready }
+  /** Batches handed over in shared memory, and by message (what shared memory could not hold). */
+  get handedOver (): { readonly shared: number; readonly posted: number } { return { shared: this.#shared, posted: this.#posted } }
   onReady (listener: () => void): void { this.#readyListeners.push(listener) }
 
   run (inputs: readonly Tensor[], outputNames: readonly string[], marks?: RunMarks): Promise<Tensor[]> {
-    const worker = this.#worker
-    if (!this.#ready || worker === undefined || this.#inFlight !== undefined) {
+    const thread = this.#thread
+    if (!this.#ready || thread === undefined || this.#inFlight !== undefined) {
       return Promise.reject(new InferdError(Errors.INTERNAL, [`worker instance of '${this.#model}' is not idle`]))
     }
-    const id = ++this.#nextId
+    let state: number
+    try {
+      state = this.#handOver(thread, inputs, outputNames)
+    } catch (err) {
+      // Nothing reached the thread (a detached buffer, data that cannot be cloned): the instance
+      // is idle again and only this batch fails.
+      return Promise.reject(new InferdError(Errors.BACKEND_FAILED, [this.#model, `could not hand the batch to its thread: ${(err as Error).message}`], { cause: err }))
+    }
     return new Promise<Tensor[]>((resolve, reject) => {
-      this.#inFlight = { id, resolve, reject, ...(marks === undefined ? {} : { marks }) }
-      try {
-        worker.postMessage({ type: 'run', id, inputs, outputNames: [...outputNames] }, transferables(inputs))
-      } catch (err) {
-        // Nothing reached the thread (a detached buffer, data that cannot be cloned): the instance
-        // is idle again and only this batch fails.
-        this.#inFlight = undefined
-        reject(new InferdError(Errors.BACKEND_FAILED, [this.#model, `could not hand the batch to its thread: ${(err as Error).message}`], { cause: err }))
-      }
+      this.#inFlight = { thread, state, resolve, reject, marks }
+      Atomics.store(thread.control.ints, CONTROL_STATE, state)
+      Atomics.notify(thread.control.ints, CONTROL_STATE)
+      this.#awaitDone()
     })
+  }
+
+  /** Puts the batch where the thread will find it; returns the state that tells it where. */
+  #handOver (thread: Thread, inputs: readonly Tensor[], outputNames: readonly string[]): number {
+    const wanted: number[] = []
+    for (const n of outputNames) {
+      const i = thread.index.get(n)
+      if (i === undefined) break
+      wanted.push(i)
+    }
+    if (wanted.length === outputNames.length && writeShared(thread.control, thread.data, thread.index, inputs, wanted)) {
+      this.#shared++
+      return State.RUN_SHARED
+    }
+    const request: PortRequest = { inputs: [...inputs], outputNames: [...outputNames] }
+    thread.port.postMessage(request, transferables(inputs))
+    this.#posted++
+    return State.RUN_POSTED
+  }
+
+  /** Waits, without blocking the loop, for the thread to leave the in-flight batch's state. */
+  #awaitDone (): void {
+    const f = this.#inFlight
+    if (f === undefined) return
+    const waiting = Atomics.waitAsync(f.thread.control.ints, CONTROL_STATE, f.state)
+    if (waiting.async) void waiting.value.then(() => this.#done(f))
+    else queueMicrotask(() => this.#done(f))
+  }
+
+  #done (f: InFlight): void {
+    if (this.#inFlight !== f) return // failed already: the thread exited, and a new one took over
+    const { control } = f.thread
+    const state = Atomics.load(control.ints, CONTROL_STATE)
+    if (state === f.state) { this.#awaitDone(); return }
+    this.#inFlight = undefined
+    if (f.marks !== undefined) {
+      f.marks.inferStart = control.marks[MARK_START]!
+      f.marks.inferEnd = control.marks[MARK_END]!
+    }
+    try {
+      if (state === State.DONE_SHARED) {
+        Atomics.store(control.ints, CONTROL_STATE, State.IDLE)
+        f.resolve(readShared(control, f.thread.data, f.thread.names).tensors)
+        return
+      }
+      const got = receiveMessageOnPort(f.thread.port)
+      Atomics.store(control.ints, CONTROL_STATE, State.IDLE)
+      const reply = got?.message as PortReply | undefined
+      if (reply?.type === 'result') { f.resolve(reply.outputs); return }
+      const error = reply?.error ?? { message: `the thread ended batch in state ${state} with no reply` }
+      f.reject(error.code === undefined ? new InferdError(Errors.BACKEND_FAILED, [this.#model, error.message]) : InferdError.fromJSON({ code: error.code, message: error.message }))
+    } catch (err) {
+      f.reject(new InferdError(Errors.BACKEND_FAILED, [this.#model, `could not read the batch's outputs: ${(err as Error).message}`], { cause: err }))
+    }
   }
 
   close (): Promise<void> {
@@ -85,8 +168,13 @@ export class WorkerInstance implements ExecutionInstance {
         await settled
       }
       this.#ready = false
-      await this.#worker?.terminate()
-      this.#worker = undefined
+      const thread = this.#thread
+      this.#thread = undefined
+      if (thread === undefined) return
+      Atomics.store(thread.control.ints, CONTROL_STATE, State.STOP)
+      Atomics.notify(thread.control.ints, CONTROL_STATE)
+      await thread.worker.terminate()
+      thread.port.close()
     })()
     return this.#closing
   }
@@ -94,12 +182,18 @@ export class WorkerInstance implements ExecutionInstance {
   #spawn (): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let started = false
-      const worker = newWorker(this.#data)
-      this.#worker = worker
+      const control = newControl()
+      const data = new SharedArrayBuffer(DATA_BYTES)
+      const { port1, port2 } = new MessageChannel()
+      const worker = newWorker({ ...this.#data, control: control.buffer, data, port: port2 })
+      const thread: Thread = { worker, control, port: port1, data, names: [], index: new Map() }
+      this.#thread = thread
       worker.on('message', (m: WorkerReply) => {
         switch (m.type) {
           case 'ready':
             started = true
+            thread.names = m.names
+            thread.index = new Map(m.names.map((n, i) => [n, i]))
             this.#ready = true
             resolve()
             for (const l of this.#readyListeners) l()
@@ -110,29 +204,19 @@ export class WorkerInstance implements ExecutionInstance {
             return
           case 'log':
             this.#logger[m.level](m.obj, m.msg)
-            return
-          case 'result':
-          case 'error': {
-            const f = this.#inFlight
-            if (f === undefined || f.id !== m.id) return
-            this.#inFlight = undefined
-            if (m.type === 'result' && f.marks !== undefined) {
-              f.marks.inferStart = m.inferStart
-              f.marks.inferEnd = m.inferEnd
-            }
-            if (m.type === 'result') f.resolve(m.outputs)
-            else f.reject(m.error.code === undefined ? new InferdError(Errors.BACKEND_FAILED, [this.#model, m.error.message]) : InferdError.fromJSON({ code: m.error.code, message: m.error.message }))
-          }
         }
       })
       worker.on('error', (err) => this.#logger.warn({ model: this.#model, err: err.message }, 'execution thread failed'))
       worker.on('exit', (code) => {
         this.#ready = false
+        port1.close()
         if (!started) { reject(new InferdError(Errors.MODEL_LOAD_FAILED, [this.#model, this.#version, `its execution thread exited with code ${code}`])); return }
-        if (this.#closing !== undefined || this.#worker !== worker) return
+        if (this.#closing !== undefined || this.#thread !== thread) return
         const f = this.#inFlight
         this.#inFlight = undefined
         f?.reject(new InferdError(Errors.BACKEND_CRASHED, [this.#model, `exit code ${code}`]))
+        // Wakes the abandoned Atomics.waitAsync, which then finds its batch already failed.
+        Atomics.notify(control.ints, CONTROL_STATE)
         this.#logger.warn({ model: this.#model, code }, 'execution thread exited; starting a new one')
         this.#spawn().catch((err: unknown) => this.#logger.warn({ model: this.#model, err: (err as Error).message }, 'restarting the execution thread failed'))
       })
