@@ -6,6 +6,9 @@
  *   (b) the naive server (bench/servers/naive.ts: fastify + one session.run per request),
  *   (c) the HTTP/JSON ceiling (bench/servers/ceiling.ts: the same fastify, no inference),
  *   (d) inferd (`node dist/cli/bin.js serve`),
+ *   and, not a comparison point the targets name, the least a batching server can do
+ *   (bench/servers/batcher.ts: the naive server with each event-loop turn's requests gathered into
+ *   one session.run and nothing else), which shows how far batching on this framework goes here,
  *
  * each server driven by inferd's own load generator (src/bench) at concurrency 1, 16, 64 and 256
  * with the MLP 32→256→256→10 and 1-row JSON requests: at each level in many short rounds (default
@@ -72,23 +75,24 @@ async function main (): Promise<void> {
   const { mlpPath } = await writeBenchRepository(repo)
   const startedAt = new Date().toISOString()
 
-  const names = ['naive', 'ceiling', 'inferd'] as const
+  const names = ['naive', 'ceiling', 'batcher', 'inferd'] as const
   const starts = {
     naive: () => servers.start('naive', ['--import', 'tsx', join(ROOT, 'bench/servers/naive.ts'), mlpPath], { portFrom: jsonPort }),
     ceiling: () => servers.start('ceiling', ['--import', 'tsx', join(ROOT, 'bench/servers/ceiling.ts'), String(MLP.outputWidth), MLP.output], { portFrom: jsonPort }),
+    batcher: () => servers.start('batcher', ['--import', 'tsx', join(ROOT, 'bench/servers/batcher.ts'), mlpPath], { portFrom: jsonPort }),
     inferd: () => servers.start('inferd', [join(ROOT, 'dist/cli/bin.js'), 'serve', repo, '--http-port', '0', '--grpc-port', '0'], { portFrom: inferdPort, readyPath: '/v2/health/ready' }),
   }
-  // All three servers run for the whole bench, idle but for the one being measured. On a shared
+  // All the servers run for the whole bench, idle but for the one being measured. On a shared
   // 2-core machine the speed available drifts by tens of percent within seconds (the same server
   // measured twice in a row: 14k then 22k req/s; rounds of one stable level per server, ~8 s
   // apart, gave inferd / ceiling ratios from 0.46 to 1.32 in one run). So each level is measured
-  // in many short rounds, the three servers one window each in turn (order rotating), and every
+  // in many short rounds, the servers one window each in turn (order rotating), and every
   // ratio is taken within a round, from windows a second or two apart; the median over the
   // rounds is the one judged.
-  const running = { naive: await starts.naive(), ceiling: await starts.ceiling(), inferd: await starts.inferd() }
+  const running = { naive: await starts.naive(), ceiling: await starts.ceiling(), batcher: await starts.batcher(), inferd: await starts.inferd() }
   const levels: ServerLevel[] = []
   for (const level of CONCURRENCY) {
-    const measured = { naive: [] as Measured[], ceiling: [] as Measured[], inferd: [] as Measured[] }
+    const measured = { naive: [] as Measured[], ceiling: [] as Measured[], batcher: [] as Measured[], inferd: [] as Measured[] }
     log(`\nconcurrency ${level}, ${rounds} round(s) of one ${intervalMs} ms window per server\n`)
     for (let round = 1; round <= rounds; round++) {
       const order = names.map((_, i) => names[(i + round - 1) % names.length]!)

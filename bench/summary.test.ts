@@ -24,11 +24,12 @@ describe('targetRatios', () => {
     const levels = [
       level('naive', 64, [m(1000), m(2000), m(1000)]),
       level('ceiling', 64, [m(4000, { cpuUsPerRequest: 50 }), m(4000, { cpuUsPerRequest: 50 }), m(2000, { cpuUsPerRequest: 60 })]),
+      level('batcher', 64, [m(3600), m(3000), m(1000)]),
       level('inferd', 64, [m(3600, { cpuUsPerRequest: 55 }), m(3000, { cpuUsPerRequest: 60 }), m(2000, { cpuUsPerRequest: 60 })]),
       level('naive', 1, [m(10, { p50: 200 }), m(10, { p50: 200 }), m(10, { p50: 100 })]),
       level('inferd', 1, [m(10, { p50: 180 }), m(10, { p50: 400 }), m(10, { p50: 100 })]),
     ]
-    const [vsNaive, vsCeiling, latency, binary, bound, cpu] = targetRatios(levels, result(500), result(50))
+    const [vsNaive, vsCeiling, latency, binary, bound, cpu, batching, added] = targetRatios(levels, result(500), result(50))
     // Rounds: 3.6, 1.5, 2 → median 2, although the medians of the throughputs would give 3000 / 1000 = 3.
     expect(vsNaive).toMatchObject({ value: 2, min: 1.5, max: 3.6, target: '≥ 3.5×', met: false })
     expect(vsCeiling).toMatchObject({ value: 0.9, min: 0.75, max: 1, met: true })
@@ -36,6 +37,9 @@ describe('targetRatios', () => {
     expect(binary).toMatchObject({ value: 10, met: true })
     expect(bound).toMatchObject({ value: 2, target: undefined, met: undefined })
     expect(cpu!.value).toBeCloseTo(50 / 55, 9)
+    // Batcher / ceiling per round: 0.9, 0.75, 0.5; inferd / batcher: 1, 1, 2.
+    expect(batching).toMatchObject({ value: 0.75, min: 0.5, max: 0.9, target: undefined })
+    expect(added).toMatchObject({ value: 1, min: 1, max: 2, target: undefined })
   })
 
   it('is n/a, and missed, when a server was not measured', () => {

@@ -5,13 +5,13 @@ import type { RawOrtResult } from './raw-ort.js'
  * The bench's verdict: the per-server table and the ratios the performance targets name, each
  * marked met or missed.
  *
- * Every server is measured at every level in several short rounds, the three servers in turn
+ * Every server is measured at every level in several short rounds, the servers in turn
  * within a round. A ratio is taken within each round (its two figures come from windows a second
  * or two apart) and the median over the rounds is the one judged; the range shows how far the
  * rounds spread. The table gives each server's median figures over the rounds.
  */
 
-export type ServerName = 'naive' | 'ceiling' | 'inferd'
+export type ServerName = 'naive' | 'ceiling' | 'batcher' | 'inferd'
 
 /** One measurement of one server at one level, with the server's CPU per request when known. */
 export interface Measured {
@@ -63,10 +63,14 @@ export function targetRatios (levels: readonly ServerLevel[], binary: LevelResul
     { name: 'inferd / HTTP-JSON ceiling throughput, c=64', atLeast: 0.85, values: perRound('inferd', 'ceiling', 64, rps) },
     { name: 'inferd p50 / naive p50 latency, c=1', atMost: 1.1, values: perRound('inferd', 'naive', 1, p50) },
     { name: 'binary / JSON throughput, 1×3×224×224 FP32', atLeast: 5, values: [(binary?.requestsPerSecond ?? NaN) / (json?.requestsPerSecond ?? NaN)] },
-    // Not targets: the first bounds what any server on this framework and machine can reach
-    // against the naive one; the second is what inferd costs against the ceiling in CPU time.
+    // Not targets. The first bounds what any server on this framework and machine can reach
+    // against the naive one; the second is what inferd costs against the ceiling in CPU time;
+    // the last two split inferd's distance to the ceiling into what batching itself costs here
+    // (the least a batching server does) and what inferd adds to that.
     { name: 'ceiling / naive throughput, c=64 (the most any server can reach)', values: perRound('ceiling', 'naive', 64, rps) },
     { name: 'ceiling / inferd server CPU per request, c=64', values: perRound('ceiling', 'inferd', 64, cpu) },
+    { name: 'minimal batcher / ceiling throughput, c=64', values: perRound('batcher', 'ceiling', 64, rps) },
+    { name: 'inferd / minimal batcher throughput, c=64', values: perRound('inferd', 'batcher', 64, rps) },
   ]
   return specs.map((s) => {
     const value = median(s.values)
