@@ -1,19 +1,31 @@
 import type { Tensor } from './tensor.js'
 
 /**
- * The ArrayBuffers that can move to another thread instead of being copied: those a tensor's data
- * owns entirely. A view into a larger buffer (a slice of a pooled HTTP body, say) is copied by
- * structured clone instead, since moving its buffer would detach memory others still use. In
- * core because both the scheduler's session threads and the typescript backend's module threads
- * post tensors, and backends do not depend on the scheduler.
+ * Tensors made ready to post to another thread, and the buffers to transfer with them. In core
+ * because both the scheduler's session threads and the typescript backend's module threads post
+ * tensors, and backends do not depend on the scheduler.
+ *
+ * A tensor whose data owns its whole ArrayBuffer moves without a copy (the buffer is transferred
+ * and detached here). A view into a larger buffer (a slab of small request arrays, core/data-slab.ts,
+ * or a slice of an HTTP body) is copied first, just its own bytes, and the copy transferred:
+ * structured clone would copy the whole underlying buffer, and transferring it would detach
+ * memory that others still use. BYTES tensors are cloned (arrays of small Uint8Arrays).
  */
-export function transferables (tensors: readonly Tensor[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>()
+export function postable (tensors: readonly Tensor[]): { tensors: Tensor[]; transfer: ArrayBuffer[] } {
+  const out: Tensor[] = []
+  const transfer = new Set<ArrayBuffer>()
   for (const t of tensors) {
-    if (t.datatype === 'BYTES') continue
-    const view = t.data as ArrayBufferView
-    const buffer = view.buffer
-    if (buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength && buffer.byteLength > 0) out.add(buffer)
+    if (t.datatype === 'BYTES') { out.push(t); continue }
+    const view = t.data as ArrayBufferView & { slice: () => ArrayBufferView }
+    if (!(view.buffer instanceof ArrayBuffer) || view.byteLength === 0) { out.push(t); continue }
+    if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) {
+      transfer.add(view.buffer)
+      out.push(t)
+      continue
+    }
+    const copy = view.slice()
+    transfer.add(copy.buffer as ArrayBuffer)
+    out.push({ ...t, data: copy } as Tensor)
   }
-  return [...out]
+  return { tensors: out, transfer: [...transfer] }
 }

@@ -21,7 +21,7 @@ import type { BackendLogger, SessionOptions } from '../backends/backend.js'
 import { defaultBackends } from '../backends/registry.js'
 import type { Tensor } from '../core/tensor.js'
 import { InferdError } from '../errors/index.js'
-import { transferables } from '../core/transfer.js'
+import { postable } from '../core/transfer.js'
 import { CONTROL_STATE, MARK_END, MARK_START, readShared, State, viewControl, writeShared } from './shared-batch.js'
 
 export interface SessionWorkerData {
@@ -101,8 +101,9 @@ async function serve (run: (inputs: Tensor[], outputNames: string[]) => Promise<
       if (writeShared(control, data, index, outputs)) {
         finish(State.DONE_SHARED)
       } else {
-        const reply: PortReply = { type: 'result', outputs }
-        port.postMessage(reply, transferables(outputs))
+        const { tensors, transfer } = postable(outputs)
+        const reply: PortReply = { type: 'result', outputs: tensors }
+        port.postMessage(reply, transfer)
         finish(State.DONE_POSTED)
       }
     } catch (err) {

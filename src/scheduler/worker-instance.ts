@@ -4,7 +4,7 @@ import type { Tensor } from '../core/tensor.js'
 import { Errors, InferdError } from '../errors/index.js'
 import type { ExecutionInstance, RunMarks } from './execution-instance.js'
 import type { PortReply, PortRequest, SessionWorkerChannel, SessionWorkerData, WorkerReply } from './session-worker.js'
-import { transferables } from '../core/transfer.js'
+import { postable } from '../core/transfer.js'
 import { CONTROL_STATE, type Control, DATA_BYTES, MARK_END, MARK_START, newControl, readShared, State, writeShared } from './shared-batch.js'
 
 /**
@@ -44,7 +44,7 @@ interface InFlight {
  * shared memory (shared-batch.ts): the loop copies the inputs in, wakes the thread with
  * Atomics.notify, and learns that the outputs are there from Atomics.waitAsync, so no message is
  * cloned or dispatched per batch; what shared memory cannot hold goes over the thread's private
- * port, its buffers transferred where the tensor owns them (core/transfer.ts).
+ * port, its buffers transferred rather than cloned (core/transfer.ts).
  *
  * If the thread dies (a native crash, an out-of-memory), the batch in flight fails with
  * BACKEND_CRASHED and a new thread is started; the pool is told through `onReady` when it can
@@ -116,8 +116,9 @@ export class WorkerInstance implements ExecutionInstance {
       this.#shared++
       return State.RUN_SHARED
     }
-    const request: PortRequest = { inputs: [...inputs], outputNames: [...outputNames] }
-    thread.port.postMessage(request, transferables(inputs))
+    const { tensors, transfer } = postable(inputs)
+    const request: PortRequest = { inputs: tensors, outputNames: [...outputNames] }
+    thread.port.postMessage(request, transfer)
     this.#posted++
     return State.RUN_POSTED
   }

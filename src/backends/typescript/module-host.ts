@@ -9,7 +9,7 @@ import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Tensor } from '../../core/tensor.js'
-import { transferables } from '../../core/transfer.js'
+import { postable } from '../../core/transfer.js'
 import { Errors } from '../../errors/codes.js'
 import type { HostData, HostReply, HostRequest } from './messages.js'
 import { checkOutputs } from './output-check.js'
@@ -66,7 +66,8 @@ async function execute (module: ModelModule, m: Extract<HostRequest, { type: 'ex
     const batchSize = data.maxBatchSize > 0 ? (m.inputs[0]?.shape[0] ?? 0) : 1
     const returned = await module.execute(inputs, { outputNames: m.outputNames, batchSize })
     const outputs = checkOutputs(returned, { declared: data.outputs, outputNames: m.outputNames, maxBatchSize: data.maxBatchSize, batchSize })
-    send({ type: 'result', id: m.id, outputs }, transferables(outputs))
+    const { tensors, transfer } = postable(outputs)
+    send({ type: 'result', id: m.id, outputs: tensors }, transfer)
   } catch (err) {
     send({ type: 'error', id: m.id, message: messageOf(err), ...stackOf(err), ...(isBadInput(err) ? { badInput: true } : {}) })
   }

@@ -2,7 +2,7 @@ import { type ResourceLimits, Worker } from 'node:worker_threads'
 import type { Tensor } from '../../core/tensor.js'
 import { Errors, InferdError } from '../../errors/index.js'
 import type { BackendLogger } from '../backend.js'
-import { transferables } from '../../core/transfer.js'
+import { postable } from '../../core/transfer.js'
 import type { HostData, HostReply } from './messages.js'
 
 /**
@@ -97,7 +97,8 @@ export class ModuleThread {
     return new Promise<Tensor[]>((resolve, reject) => {
       this.#call = { id, resolve, reject }
       try {
-        this.#worker.postMessage({ type: 'execute', id, inputs, outputNames: [...outputNames] }, transferables(inputs))
+        const { tensors, transfer } = postable(inputs)
+        this.#worker.postMessage({ type: 'execute', id, inputs: tensors, outputNames: [...outputNames] }, transfer)
       } catch (err) {
         // Nothing reached the thread (data that cannot be cloned): only this batch fails.
         this.#call = undefined

@@ -33,7 +33,12 @@ export function buildHttpApp (ctx: HttpContext): FastifyInstance {
     return503OnClosing: false,
   })
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
+  const raw = (_req: unknown, body: Buffer, done: (err: null, body: Buffer) => void): void => { done(null, body) }
+  // The same parser under the types clients send as well as '*': fastify caches the parser of a
+  // named type by its header, but looks the catch-all up again for every request, parsing the
+  // Content-Type header each time (~1.3 µs a request in a CPU profile at 64 clients).
+  app.addContentTypeParser(['application/json', 'application/octet-stream'], { parseAs: 'buffer' }, raw)
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, raw)
   // Synchronous on purpose: an async hook costs every response a promise and a tick.
   app.addHook('onSend', (_req, reply, payload, done) => {
     if (ctx.state.closing) void reply.header('connection', 'close')

@@ -1,6 +1,7 @@
 import type { DataType, DataTypeMap } from '../../../core/dtype.js'
 import { toBFloat16Bits, toFloat16Bits } from '../../../core/half.js'
-import { allocData, elementCount } from '../../../core/tensor.js'
+import { allocRequestData } from '../../../core/data-slab.js'
+import { elementCount } from '../../../core/tensor.js'
 import { formatShape } from '../../../core/validate.js'
 import { Errors } from '../../../errors/codes.js'
 import { InferdError } from '../../../errors/inferd-error.js'
@@ -64,7 +65,7 @@ export function readJsonTensorData<T extends DataType> (
   const depth = nestingDepth(data)
   if (depth === 1) {
     if (data.length !== count) throw new InferdError(Errors.TENSOR_SIZE_MISMATCH, [name, formatShape(shape), count, data.length])
-    const out = allocData(datatype, count)
+    const out = allocRequestData(datatype, count)
     read(data, out as never, 0, ctx)
     return out
   }
@@ -74,7 +75,7 @@ export function readJsonTensorData<T extends DataType> (
   // Expected length at each level: the leading dimensions, then the rest flattened.
   const levels = [...shape.slice(0, depth - 1), elementCount(shape.slice(depth - 1))]
   checkNesting(data, levels, 0, 'data', shape, ctx)
-  const out = allocData(datatype, count)
+  const out = allocRequestData(datatype, count)
   fillNested(data, levels.length - 1, out as never, 0, read, ctx)
   return out
 }
