@@ -14,7 +14,7 @@ describe('postable', () => {
     const copied = tensors[1]!.data as Float32Array
     expect(Array.from(copied)).toEqual([10, 11, 12])
     expect(copied.buffer.byteLength).toBe(12) // its own bytes only, not the 4 KiB behind the view
-    expect(transfer).toEqual([owned.data.buffer, copied.buffer])
+    expect(transfer).toEqual([(owned.data as Float32Array).buffer, copied.buffer])
     const received = structuredClone({ tensors }, { transfer }) as { tensors: Tensor[] }
     expect(Array.from(received.tensors[1]!.data as Float32Array)).toEqual([10, 11, 12])
     expect(big[11]).toBe(11) // the larger buffer is untouched and still usable here

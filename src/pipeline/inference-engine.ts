@@ -99,7 +99,8 @@ export class InferenceEngine {
    * images, texts, WAV files, JSON records) goes through that pipeline; any other is validated
    * against the model's own tensors.
    */
-  async infer (req: InferenceRequest, opts: InferOptions = {}): Promise<InferenceResponse> {
+  infer (req: InferenceRequest, opts: InferOptions = {}): Promise<InferenceResponse> {
+    // Not async itself: #withModel settles every failure as a rejection, so one promise is enough.
     return this.#withModel(req, opts, async (model, seen) => {
       const pipeline = this.#pipelines?.configured(model)
       if (pipeline === undefined || !pipeline.handles(req)) {

@@ -40,10 +40,21 @@ export function jsonTensorData (t: Tensor, nonFinite: NonFiniteJson): string {
       return floatText(Array.from(t.data as Uint16Array, fromBFloat16Bits), nonFinite)
     case 'FP32':
     case 'FP64':
-      return floatText(Array.from(t.data as Float32Array | Float64Array), nonFinite)
+      return floatText(numbers(t.data as Float32Array | Float64Array), nonFinite)
     default:
       return JSON.stringify(Array.from(t.data as ArrayLike<number>))
   }
+}
+
+/**
+ * A typed array's values as a plain array. A loop, not Array.from, which walks a typed array
+ * through its iterator: 2.3 against 3.0 µs for 10 FP32 values printed (Node 20, 300k fresh
+ * random outputs; printing each double is most of either).
+ */
+function numbers (data: Float32Array | Float64Array): number[] {
+  const out = new Array<number>(data.length)
+  for (let i = 0; i < data.length; i++) out[i] = data[i]!
+  return out
 }
 
 function floatText (values: number[], nonFinite: NonFiniteJson): string {
