@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Cancellation } from '../../../core/cancellation.js'
+import { cancelWhenClientGoes } from '../client-gone.js'
 import { Errors } from '../../../errors/codes.js'
 import { InferdError } from '../../../errors/inferd-error.js'
 import type { HttpContext } from '../context.js'
@@ -33,9 +33,7 @@ export function v1Routes (ctx: HttpContext) {
   const predict = async (req: FastifyRequest<{ Params: V1Params }>, reply: FastifyReply): Promise<FastifyReply> => {
     const { model, version } = splitVerb(req)
     const target = version === undefined ? { modelName: model } : { modelName: model, modelVersion: version }
-    // As for v2: a client gone before its answer drops the request if it is still queued.
-    const cancellation = new Cancellation()
-    reply.raw.once('close', () => { if (!reply.raw.writableFinished) cancellation.cancel() })
+    const cancellation = cancelWhenClientGoes(reply.raw)
     // Decoding needs the signature (v1 bodies carry no datatypes), so a model that is loading is
     // waited for here, as v2 does for raw binary bodies; unknown models fail at once.
     await repository.whenReady(model, version, { waitMs: ctx.config.modelLoadWaitMs, signal: cancellation })

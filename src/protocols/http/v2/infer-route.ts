@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Cancellation } from '../../../core/cancellation.js'
+import { cancelWhenClientGoes } from '../client-gone.js'
 import type { InferenceRequest } from '../../../core/inference.js'
 import type { HttpContext } from '../context.js'
 import { decodeInferRequest } from './decode-request.js'
@@ -24,10 +24,7 @@ export function inferRoutes (ctx: HttpContext) {
     // The model first: an unknown or unavailable model says more than any complaint about the body.
     // A model that is loading passes here; the engine waits for it (up to the request's timeout).
     repository.check(model, version)
-    // The client going away before the answer aborts the request: still queued, it is dropped
-    // and never computed. ServerResponse 'close' also fires after a normal finish; that is ignored.
-    const cancellation = new Cancellation()
-    reply.raw.once('close', () => { if (!reply.raw.writableFinished) cancellation.cancel() })
+    const cancellation = cancelWhenClientGoes(reply.raw)
     const headerLength = parseInferenceHeaderLength(req.headers[INFERENCE_HEADER_CONTENT_LENGTH])
     let request: InferenceRequest
     if (headerLength === 0) {

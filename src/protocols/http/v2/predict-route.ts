@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Cancellation } from '../../../core/cancellation.js'
+import { cancelWhenClientGoes } from '../client-gone.js'
 import type { Parameters } from '../../../core/inference.js'
 import { Errors, InferdError } from '../../../errors/index.js'
 import type { HttpContext } from '../context.js'
@@ -30,8 +30,7 @@ export function predictRoutes (ctx: HttpContext) {
     const { model, version } = req.params
     repository.check(model, version)
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-    const cancellation = new Cancellation()
-    reply.raw.once('close', () => { if (!reply.raw.writableFinished) cancellation.cancel() })
+    const cancellation = cancelWhenClientGoes(reply.raw)
     const type = req.headers['content-type'] ?? ''
     let fields: Record<string, unknown> | Uint8Array
     let id: string | undefined
