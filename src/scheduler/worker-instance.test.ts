@@ -59,6 +59,17 @@ describe('WorkerInstance', () => {
     expect(instance.handedOver.shared).toBe(before.shared + 2)
   })
 
+  it('close() lets the batch in flight finish and answer, then ends the thread', async () => {
+    const own = await WorkerInstance.start('simple', '1', { backend: 'onnxruntime', path: `${FIXTURE_REPO}/simple/1/model.onnx`, options: {} }, quiet)
+    const running = own.run(inputs(6, 1), ['OUTPUT0'])
+    await own.close()
+    const [sum] = await running
+    expect((sum!.data as Int32Array)[0]).toBe(7)
+    expect(own.ready()).toBe(false)
+    const after = await own.run(inputs(1, 1), ['OUTPUT0']).catch((e: unknown) => e)
+    expect((after as InferdError).code).toBe('INFERD_ERR_INTERNAL')
+  })
+
   it('refuses to open a model that does not load, with the reason', async () => {
     const err = await WorkerInstance.start('broken', '1', { backend: 'onnxruntime', path: `${FIXTURE_REPO}/broken/1/model.onnx`, options: {} }, quiet).catch((e: unknown) => e)
     expect((err as InferdError).code).toBe('INFERD_ERR_MODEL_LOAD_FAILED')

@@ -30,6 +30,8 @@ interface Thread {
 }
 
 interface InFlight {
+  /** Tells this batch's wait from one of an earlier batch (close() replaces the record, keeping it). */
+  readonly id: number
   readonly thread: Thread
   /** RUN_SHARED or RUN_POSTED: the state the thread changes when it is done. */
   readonly state: number
@@ -59,6 +61,7 @@ export class WorkerInstance implements ExecutionInstance {
   #thread: Thread | undefined
   #ready = false
   #inFlight: InFlight | undefined
+  #nextId = 0
   #shared = 0
   #posted = 0
   #readyListeners: (() => void)[] = []
@@ -97,7 +100,7 @@ export class WorkerInstance implements ExecutionInstance {
       return Promise.reject(new InferdError(Errors.BACKEND_FAILED, [this.#model, `could not hand the batch to its thread: ${(err as Error).message}`], { cause: err }))
     }
     return new Promise<Tensor[]>((resolve, reject) => {
-      this.#inFlight = { thread, state, resolve, reject, marks }
+      this.#inFlight = { id: ++this.#nextId, thread, state, resolve, reject, marks }
       Atomics.store(thread.control.ints, CONTROL_STATE, state)
       Atomics.notify(thread.control.ints, CONTROL_STATE)
       this.#awaitDone()
@@ -128,12 +131,14 @@ export class WorkerInstance implements ExecutionInstance {
     const f = this.#inFlight
     if (f === undefined) return
     const waiting = Atomics.waitAsync(f.thread.control.ints, CONTROL_STATE, f.state)
-    if (waiting.async) void waiting.value.then(() => this.#done(f))
-    else queueMicrotask(() => this.#done(f))
+    if (waiting.async) void waiting.value.then(() => this.#done(f.id))
+    else queueMicrotask(() => this.#done(f.id))
   }
 
-  #done (f: InFlight): void {
-    if (this.#inFlight !== f) return // failed already: the thread exited, and a new one took over
+  #done (id: number): void {
+    // The current record, not the one the wait began with: close() may have wrapped its callbacks.
+    const f = this.#inFlight
+    if (f?.id !== id) return // failed already: the thread exited, and a new one took over
     const { control } = f.thread
     const state = Atomics.load(control.ints, CONTROL_STATE)
     if (state === f.state) { this.#awaitDone(); return }
