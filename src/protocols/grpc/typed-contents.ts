@@ -1,4 +1,5 @@
 import type { DataType, DataTypeMap } from '../../core/dtype.js'
+import { allocRequestData } from '../../core/data-slab.js'
 import { elementCount, type Tensor } from '../../core/tensor.js'
 import { formatShape } from '../../core/validate.js'
 import { Errors, InferdError } from '../../errors/index.js'
@@ -68,11 +69,12 @@ export function readTypedContents<T extends DataType> (
     case 'BOOL': return Uint8Array.from(values as boolean[], (b) => (b ? 1 : 0)) as DataTypeMap[T]
     case 'INT64': return BigInt64Array.from(values as Int64Field[], (v) => BigInt(v)) as DataTypeMap[T]
     case 'UINT64': return BigUint64Array.from(values as Int64Field[], (v) => BigInt(v)) as DataTypeMap[T]
-    case 'FP32': return Float32Array.from(values as number[]) as DataTypeMap[T]
-    case 'FP64': return Float64Array.from(values as number[]) as DataTypeMap[T]
+    // Small arrays from the request slabs (core/data-slab.ts), as the REST decoder's are.
+    case 'FP32':
+    case 'FP64':
+    case 'INT32':
+    case 'UINT32': return copyInto(allocRequestData(datatype, count) as NumberArray, values as number[]) as DataTypeMap[T]
     case 'BYTES': return (values as Uint8Array[]).slice() as DataTypeMap[T]
-    case 'INT32': return Int32Array.from(values as number[]) as DataTypeMap[T]
-    case 'UINT32': return Uint32Array.from(values as number[]) as DataTypeMap[T]
   }
   const [min, max] = NARROW[datatype] as readonly [number, number]
   const nums = values as number[]
@@ -84,6 +86,14 @@ export function readTypedContents<T extends DataType> (
   }
   const Ctor = datatype === 'INT8' ? Int8Array : datatype === 'INT16' ? Int16Array : datatype === 'UINT8' ? Uint8Array : Uint16Array
   return Ctor.from(nums) as DataTypeMap[T]
+}
+
+type NumberArray = Float32Array | Float64Array | Int32Array | Uint32Array
+
+/** Copies numbers into a typed array (converted as assignment converts, as `from` does). */
+function copyInto (out: NumberArray, values: readonly number[]): NumberArray {
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!
+  return out
 }
 
 /**
