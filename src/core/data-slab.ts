@@ -32,7 +32,5 @@ export function allocRequestData<T extends DataType> (datatype: T, n: number): D
   }
   const at = used
   used = (used + bytes + 7) & ~7
-  // FP32 constructed at a call site of its own: V8 inlines it there (most requests are FP32).
-  if (datatype === 'FP32') return new Float32Array(slab, at, n) as DataTypeMap[T]
   return new ARRAY_CTOR[datatype as Exclude<DataType, 'BYTES'>](slab, at, n) as unknown as DataTypeMap[T]
 }

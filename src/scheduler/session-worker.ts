@@ -22,7 +22,7 @@ import { defaultBackends } from '../backends/registry.js'
 import type { Tensor } from '../core/tensor.js'
 import { InferdError } from '../errors/index.js'
 import { postable } from '../core/transfer.js'
-import { CONTROL_STATE, MARK_END, MARK_START, readShared, State, viewControl, writeShared } from './shared-batch.js'
+import { CONTROL_STATE, MARK_END, MARK_START, nameIndex, readShared, State, viewControl, writeShared } from './shared-batch.js'
 
 export interface SessionWorkerData {
   readonly backend: string
@@ -75,7 +75,7 @@ function finish (state: number): void {
 }
 
 async function serve (run: (inputs: Tensor[], outputNames: string[]) => Promise<Tensor[]>, names: readonly string[]): Promise<void> {
-  const index = new Map(names.map((n, i) => [n, i]))
+  const index = nameIndex(names)
   for (;;) {
     let state = Atomics.load(ints, CONTROL_STATE)
     while (state !== State.RUN_SHARED && state !== State.RUN_POSTED && state !== State.STOP) {

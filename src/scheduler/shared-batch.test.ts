@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { Tensor } from '../core/tensor.js'
-import { DATA_BYTES, newControl, readShared, writeShared } from './shared-batch.js'
+import { DATA_BYTES, nameIndex, newControl, readShared, writeShared } from './shared-batch.js'
 
 const names = ['a', 'b', 'c', 'out']
-const index = new Map(names.map((n, i) => [n, i]))
+const index = nameIndex(names)
 
 describe('shared batch memory', () => {
   it('carries tensors of every fixed datatype exactly, with their shapes and the extra indices', () => {

@@ -57,12 +57,17 @@ export function viewControl (buffer: SharedArrayBuffer): Control {
   return { buffer, ints: new Int32Array(buffer), marks: new BigInt64Array(buffer, 0, HEAD_AT / 2) }
 }
 
+/** Each name's position in `names`: the index by which a header refers to a tensor. */
+export function nameIndex (names: readonly string[]): ReadonlyMap<string, number> {
+  return new Map(names.map((n, i) => [n, i]))
+}
+
 /**
  * Writes tensors into `data` and their header into the control block (after `extra`, a list of
  * name indices the reader gets back: the outputs a run asks for). Returns false, having written
  * nothing the reader will look at, when they cannot go there: a BYTES tensor, a name not in
- * `names`, a header too long, more data than the buffer holds, or data whose length disagrees with its shape (a detached
- * buffer reads as empty).
+ * `names`, a header too long, more data than the buffer holds, or data whose length disagrees
+ * with its shape (a detached buffer reads as empty).
  */
 export function writeShared (control: Control, data: SharedArrayBuffer, names: ReadonlyMap<string, number>, tensors: readonly Tensor[], extra: readonly number[] = []): boolean {
   const head = control.ints

@@ -5,7 +5,7 @@ import { Errors, InferdError } from '../errors/index.js'
 import type { ExecutionInstance, RunMarks } from './execution-instance.js'
 import type { PortReply, PortRequest, SessionWorkerChannel, SessionWorkerData, WorkerReply } from './session-worker.js'
 import { postable } from '../core/transfer.js'
-import { CONTROL_STATE, type Control, DATA_BYTES, MARK_END, MARK_START, newControl, readShared, State, writeShared } from './shared-batch.js'
+import { CONTROL_STATE, type Control, DATA_BYTES, MARK_END, MARK_START, nameIndex, newControl, readShared, State, writeShared } from './shared-batch.js'
 
 /**
  * The thread's entry. Built, it is session-worker.js. Running from TypeScript sources (tests,
@@ -199,7 +199,7 @@ export class WorkerInstance implements ExecutionInstance {
           case 'ready':
             started = true
             thread.names = m.names
-            thread.index = new Map(m.names.map((n, i) => [n, i]))
+            thread.index = nameIndex(m.names)
             this.#ready = true
             resolve()
             for (const l of this.#readyListeners) l()
